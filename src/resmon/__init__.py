@@ -1,0 +1,1 @@
+"""Resmon: monitoring the implementation of the Politburo's resolutions."""

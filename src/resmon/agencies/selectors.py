@@ -1,0 +1,53 @@
+"""Reads of the agency tree; every one starts from the user's scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from resmon.core import clock
+from resmon.core.access import get_visible_or_404, visible_to
+
+from .models import Agency
+
+
+def active_q(day=None) -> Q:
+    day = day or clock.today()
+    return (Q(valid_from__isnull=True) | Q(valid_from__lte=day)) & (Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+
+
+def agencies_visible(user: Any, *, include_inactive: bool = False) -> QuerySet[Agency]:
+    qs = visible_to(user, Agency.objects.all())
+    return qs if include_inactive else qs.filter(active_q())
+
+
+def get_agency(user: Any, agency_id: Any) -> Agency:
+    return get_visible_or_404(user, Agency.objects.all(), pk=agency_id)
+
+
+def subtree(agency: Agency, *, include_self: bool = True) -> QuerySet[Agency]:
+    qs = Agency.objects.filter(path__startswith=agency.path)
+    return qs if include_self else qs.exclude(pk=agency.pk)
+
+
+def ancestors(agency: Agency) -> QuerySet[Agency]:
+    return Agency.objects.filter(path__in=agency.ancestor_paths).order_by("depth")
+
+
+def children_visible(user: Any, parent: Agency | None) -> QuerySet[Agency]:
+    """The children of ``parent`` (or the user's top visible agencies) that the user may see."""
+    qs = agencies_visible(user)
+    if parent is not None:
+        return qs.filter(path__startswith=parent.path, depth=parent.depth + 1).order_by("path")
+    if user.scope.everything:
+        return qs.filter(depth=1)
+    return qs.filter(path__in=list(user.scope.read_paths)).order_by("path")
+
+
+def search_visible(user: Any, text: str) -> QuerySet[Agency]:
+    qs = agencies_visible(user)
+    text = (text or "").strip()
+    if text:
+        qs = qs.filter(Q(name__icontains=text) | Q(code__iexact=text) | Q(short_name__icontains=text))
+    return qs.order_by("path")

@@ -1,0 +1,8 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("resmon.api.urls")),
+    path("accounts/", include("resmon.accounts.urls")),
+    path("", include("resmon.web.urls")),
+]
