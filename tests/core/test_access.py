@@ -39,4 +39,6 @@ def test_change_needs_role_and_write_scope(world):
     assert can(world.users["hni_officer"], "change", world.tasks["hni_xa"])
     assert not can(world.users["xa_officer"], "change", world.tasks["hni"])
     assert not can(world.users["hcm_officer"], "change", world.tasks["hni"])
-    assert not can(world.users["hni_admin"], "change", world.tasks["hni"])  # admins manage accounts, not tasks
+    assert not can(
+        world.users["hni_admin"], "change", world.tasks["hni"]
+    )  # admins manage accounts, not tasks

@@ -50,7 +50,9 @@ class SteeringCommittee(TimeStamped):
 
 class SteeringMember(TimeStamped):
     committee = models.ForeignKey(SteeringCommittee, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="steering_memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="steering_memberships"
+    )
     position = models.CharField(_("position"), max_length=150, blank=True)
 
     class Meta:
@@ -68,9 +70,12 @@ class ActionProgram(Versioned):
 
     resolution = models.ForeignKey(Resolution, on_delete=models.PROTECT, related_name="programs")
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="programs")
-    doc_type = models.CharField(_("document type"), max_length=10, choices=DocType.choices,
-                                default=DocType.ACTION_PROGRAM)
-    number = models.CharField(_("number"), max_length=60, blank=True, help_text=_("e.g. 12-CTr/TU or 45/KH-UBND"))
+    doc_type = models.CharField(
+        _("document type"), max_length=10, choices=DocType.choices, default=DocType.ACTION_PROGRAM
+    )
+    number = models.CharField(
+        _("number"), max_length=60, blank=True, help_text=_("e.g. 12-CTr/TU or 45/KH-UBND")
+    )
     title = models.CharField(_("title"), max_length=500)
     issued_on = models.DateField(_("issued on"), null=True, blank=True)
     signer = models.CharField(_("signer"), max_length=150, blank=True)
@@ -83,7 +88,9 @@ class ActionProgram(Versioned):
 
     class Meta:
         ordering = ["resolution__issued_on", "agency__path"]
-        constraints = [models.UniqueConstraint(fields=["resolution", "agency"], name="uniq_program_per_agency")]
+        constraints = [
+            models.UniqueConstraint(fields=["resolution", "agency"], name="uniq_program_per_agency")
+        ]
         verbose_name = _("action programme")
         verbose_name_plural = _("action programmes")
 
@@ -113,33 +120,60 @@ class ReviewPeriod(models.TextChoices):
 
 class Task(Versioned):
     program = models.ForeignKey(ActionProgram, on_delete=models.PROTECT, related_name="tasks")
-    resolution = models.ForeignKey(Resolution, on_delete=models.PROTECT, related_name="tasks",
-                                   help_text=_("Always the programme's resolution."))
-    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+    resolution = models.ForeignKey(
+        Resolution,
+        on_delete=models.PROTECT,
+        related_name="tasks",
+        help_text=_("Always the programme's resolution."),
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
     code = models.CharField(_("code"), max_length=40, blank=True, help_text=_("e.g. 1.2.3"))
     title = models.CharField(_("title"), max_length=500)
     description = models.TextField(_("description"), blank=True)
     source_clause = models.CharField(_("source clause of the resolution"), max_length=300, blank=True)
-    lead_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="led_tasks",
-                                    verbose_name=_("lead agency"))
+    lead_agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, related_name="led_tasks", verbose_name=_("lead agency")
+    )
     responsible_officer = models.CharField(_("responsible officer"), max_length=150, blank=True)
-    assigned_by = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="assigned_tasks",
-                                    verbose_name=_("assigned by"))
+    assigned_by = models.ForeignKey(
+        "agencies.Agency",
+        on_delete=models.PROTECT,
+        related_name="assigned_tasks",
+        verbose_name=_("assigned by"),
+    )
     coordinating_agencies = models.ManyToManyField(
-        "agencies.Agency", through="TaskCoordination", related_name="coordinated_tasks",
-        verbose_name=_("coordinating agencies"), blank=True,
+        "agencies.Agency",
+        through="TaskCoordination",
+        related_name="coordinated_tasks",
+        verbose_name=_("coordinating agencies"),
+        blank=True,
     )
     due_date = models.DateField(_("due date"), null=True, blank=True)
     original_due_date = models.DateField(_("original due date"), null=True, blank=True)
     ongoing = models.BooleanField(_("ongoing"), default=False)
-    review_period = models.CharField(_("review period"), max_length=10, choices=ReviewPeriod.choices, blank=True)
-    deliverable_type = models.CharField(_("deliverable type"), max_length=12, choices=DeliverableType.choices,
-                                        blank=True)
+    review_period = models.CharField(
+        _("review period"), max_length=10, choices=ReviewPeriod.choices, blank=True
+    )
+    deliverable_type = models.CharField(
+        _("deliverable type"), max_length=12, choices=DeliverableType.choices, blank=True
+    )
     deliverable = models.CharField(_("deliverable"), max_length=500, blank=True)
-    weight = models.DecimalField(_("weight"), max_digits=7, decimal_places=2, default=Decimal(1),
-                                 validators=[MinValueValidator(Decimal(0))])
-    percent_done = models.DecimalField(_("percent done"), max_digits=5, decimal_places=2, default=Decimal(0),
-                                       validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))])
+    weight = models.DecimalField(
+        _("weight"),
+        max_digits=7,
+        decimal_places=2,
+        default=Decimal(1),
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    percent_done = models.DecimalField(
+        _("percent done"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+    )
     first_progress_on = models.DateField(_("first progress reported on"), null=True, blank=True)
     completed_on = models.DateField(_("completed on"), null=True, blank=True)
     state = models.CharField(_("state"), max_length=10, choices=TaskState.choices, default=TaskState.ACTIVE)
@@ -173,8 +207,14 @@ class Task(Versioned):
     def status_on(self, today):
         from .status import derive_status
 
-        return derive_status(first_progress_on=self.first_progress_on, completed_on=self.completed_on,
-                             due_date=self.due_date, today=today, ongoing=self.ongoing, state=self.state)
+        return derive_status(
+            first_progress_on=self.first_progress_on,
+            completed_on=self.completed_on,
+            due_date=self.due_date,
+            today=today,
+            ongoing=self.ongoing,
+            state=self.state,
+        )
 
 
 class TaskCoordination(models.Model):
@@ -184,3 +224,6 @@ class TaskCoordination(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["task", "agency"], name="uniq_coordination")]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} → {self.task_id}"

@@ -86,8 +86,10 @@ def subtree_progress(nodes: Iterable[Node], inside: Callable[[str], bool]) -> De
     by_id = {n.id: n for n in nodes}
     progress = rollup(nodes)
     tops = [
-        n for n in nodes
-        if inside(n.lead_path) and not n.cancelled
+        n
+        for n in nodes
+        if inside(n.lead_path)
+        and not n.cancelled
         and (n.parent_id is None or n.parent_id not in by_id or not inside(by_id[n.parent_id].lead_path))
     ]
     return weighted_mean((n.weight, progress[n.id]) for n in tops)

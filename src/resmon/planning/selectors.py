@@ -33,7 +33,9 @@ def programs_visible(user: Any) -> QuerySet[ActionProgram]:
 
 
 def get_program(user: Any, program_id: Any) -> ActionProgram:
-    return get_visible_or_404(user, ActionProgram.objects.select_related("agency", "resolution"), pk=program_id)
+    return get_visible_or_404(
+        user, ActionProgram.objects.select_related("agency", "resolution"), pk=program_id
+    )
 
 
 def tasks_visible(user: Any, *, today: dt.date | None = None) -> QuerySet[Task]:
@@ -45,15 +47,24 @@ def tasks_visible(user: Any, *, today: dt.date | None = None) -> QuerySet[Task]:
 def get_task(user: Any, task_id: Any) -> Task:
     return get_visible_or_404(
         user,
-        Task.objects.select_related("lead_agency", "assigned_by", "program", "resolution", "parent")
-        .annotate(status=status_expression(clock.today())),
+        Task.objects.select_related("lead_agency", "assigned_by", "program", "resolution", "parent").annotate(
+            status=status_expression(clock.today())
+        ),
         pk=task_id,
     )
 
 
-def filter_tasks(qs: QuerySet[Task], *, resolution: Any = None, agency_path: str | None = None,
-                 status: str | None = None, due_from: dt.date | None = None, due_to: dt.date | None = None,
-                 q: str | None = None, parent: Any = None) -> QuerySet[Task]:
+def filter_tasks(
+    qs: QuerySet[Task],
+    *,
+    resolution: Any = None,
+    agency_path: str | None = None,
+    status: str | None = None,
+    due_from: dt.date | None = None,
+    due_to: dt.date | None = None,
+    q: str | None = None,
+    parent: Any = None,
+) -> QuerySet[Task]:
     """Narrow an already scoped task queryset by the filter bar's fields."""
     if resolution:
         qs = qs.filter(resolution_id=resolution)
@@ -83,8 +94,11 @@ def status_counts(qs: QuerySet[Task]) -> dict[str, int]:
 
 def due_soon(qs: QuerySet[Task], *, days: int = 30, today: dt.date | None = None) -> QuerySet[Task]:
     today = today or clock.today()
-    return qs.filter(status__in=[TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS],
-                     due_date__gte=today, due_date__lte=today + dt.timedelta(days=days)).order_by("due_date", "id")
+    return qs.filter(
+        status__in=[TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS],
+        due_date__gte=today,
+        due_date__lte=today + dt.timedelta(days=days),
+    ).order_by("due_date", "id")
 
 
 def overdue(qs: QuerySet[Task]) -> QuerySet[Task]:

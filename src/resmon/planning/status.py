@@ -69,12 +69,17 @@ def status_expression(today: dt.date) -> models.Case:
     return Case(
         When(state=TaskState.PAUSED, then=Value(TaskStatus.PAUSED.value)),
         When(state=TaskState.CANCELLED, then=Value(TaskStatus.CANCELLED.value)),
-        When(Q(completed_on__isnull=False) & has_deadline & Q(completed_on__gt=F("due_date")),
-             then=Value(TaskStatus.DONE_LATE.value)),
+        When(
+            Q(completed_on__isnull=False) & has_deadline & Q(completed_on__gt=F("due_date")),
+            then=Value(TaskStatus.DONE_LATE.value),
+        ),
         When(completed_on__isnull=False, then=Value(TaskStatus.DONE_ON_TIME.value)),
         When(has_deadline & Q(due_date__lt=today), then=Value(TaskStatus.OVERDUE.value)),
-        When(first_progress_on__isnull=False, first_progress_on__lte=today,
-             then=Value(TaskStatus.IN_PROGRESS.value)),
+        When(
+            first_progress_on__isnull=False,
+            first_progress_on__lte=today,
+            then=Value(TaskStatus.IN_PROGRESS.value),
+        ),
         default=Value(TaskStatus.NOT_STARTED.value),
         output_field=models.CharField(),
     )

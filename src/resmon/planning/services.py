@@ -1,0 +1,220 @@
+"""Every write on programmes and tasks: permission, validation, write, audit row, one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from resmon.audit.services import record, snapshot
+from resmon.core import clock
+from resmon.core.access import can
+from resmon.core.errors import PermissionRefused, ValidationFailed
+from resmon.core.models import check_version
+
+from .models import ActionProgram, DeliverableType, ReviewPeriod, Task
+from .status import TaskState
+
+EDITABLE_FIELDS = (
+    "title",
+    "description",
+    "source_clause",
+    "responsible_officer",
+    "due_date",
+    "ongoing",
+    "review_period",
+    "deliverable_type",
+    "deliverable",
+    "weight",
+)
+
+
+def _decimal(value: Any, field: str, low: Decimal, high: Decimal | None) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise ValidationFailed(_("Enter a number."), field=field) from None
+    if not number.is_finite() or number < low or (high is not None and number > high):
+        if high is None:
+            msg = _("Enter a number of at least %(low)s.") % {"low": low}
+        else:
+            msg = _("Enter a number between %(low)s and %(high)s.") % {"low": low, "high": high}
+        raise ValidationFailed(msg, field=field)
+    return number
+
+
+def _validate_task_fields(data: dict[str, Any]) -> dict[str, Any]:
+    title = (data.get("title") or "").strip()
+    if not title:
+        raise ValidationFailed(_("A task needs a title that states the action and its scope."), field="title")
+    data["title"] = title
+    if data.get("ongoing"):
+        data["due_date"] = None
+        if data.get("review_period") not in ReviewPeriod.values:
+            raise ValidationFailed(_("An ongoing task needs a review period."), field="review_period")
+    elif not isinstance(data.get("due_date"), dt.date):
+        raise ValidationFailed(_("Give a due date, or mark the task as ongoing."), field="due_date")
+    if data.get("deliverable_type") and data["deliverable_type"] not in DeliverableType.values:
+        raise ValidationFailed(_("Choose a deliverable type from the list."), field="deliverable_type")
+    if "weight" in data:
+        data["weight"] = _decimal(data["weight"], "weight", Decimal(0), Decimal(10000))
+    return data
+
+
+@transaction.atomic
+def create_task(
+    actor: Any,
+    *,
+    program: ActionProgram,
+    lead_agency: Any,
+    parent: Task | None = None,
+    coordinating: list[tuple[Any, str]] | None = None,
+    code: str = "",
+    **fields: Any,
+) -> Task:
+    """Add a task to a programme, assigned by the programme's agency to an agency in its subtree."""
+    if not can(actor, "change", program):
+        raise PermissionRefused(_("You may not add tasks to this programme."))
+    if not lead_agency.path.startswith(program.agency.path):
+        raise ValidationFailed(
+            _("The lead agency must belong to the programme's agency or the agencies under it."),
+            field="lead_agency",
+        )
+    if parent is not None and parent.program_id != program.pk:
+        raise ValidationFailed(_("The parent task belongs to another programme."), field="parent")
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationFailed(_("Unknown task fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    data = _validate_task_fields(dict(fields))
+    task = Task.objects.create(
+        program=program,
+        resolution_id=program.resolution_id,
+        parent=parent,
+        code=code,
+        lead_agency=lead_agency,
+        assigned_by=program.agency,
+        original_due_date=data.get("due_date"),
+        updated_by_name=actor.get_username(),
+        **data,
+    )
+    for agency, sub_deliverable in coordinating or []:
+        if agency.pk == lead_agency.pk:
+            raise ValidationFailed(
+                _("The lead agency cannot also be a coordinating agency."), field="coordinating_agencies"
+            )
+        task.coordinations.create(agency=agency, sub_deliverable=sub_deliverable)
+    record(actor, "planning.task_created", task, after=snapshot(task), agency_path=lead_agency.path)
+    return task
+
+
+@transaction.atomic
+def update_task(actor: Any, task: Task, *, expected_version: int | None, **fields: Any) -> Task:
+    task = Task.objects.select_for_update().select_related("lead_agency", "assigned_by").get(pk=task.pk)
+    if not can(actor, "change", task):
+        raise PermissionRefused(_("You may not change this task."))
+    check_version(task, expected_version)
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationFailed(
+            _("These fields cannot be changed here: %(f)s") % {"f": ", ".join(sorted(unknown))}
+        )
+    before = snapshot(task)
+    merged = {f: getattr(task, f) for f in EDITABLE_FIELDS} | fields
+    data = _validate_task_fields(merged)
+    for name, value in data.items():
+        setattr(task, name, value)
+    if task.original_due_date is None and task.due_date:
+        task.original_due_date = task.due_date
+    task.version += 1
+    task.updated_by_name = actor.get_username()
+    task.save()
+    record(
+        actor,
+        "planning.task_updated",
+        task,
+        before=before,
+        after=snapshot(task),
+        agency_path=task.lead_agency.path,
+    )
+    return task
+
+
+@transaction.atomic
+def record_progress(
+    actor: Any,
+    task: Task,
+    *,
+    percent_done: Any,
+    completed_on: dt.date | None = None,
+    expected_version: int | None = None,
+) -> Task:
+    """Percent done is entered on leaf tasks only, by the lead agency; parents are rolled up."""
+    task = Task.objects.select_for_update().select_related("lead_agency", "assigned_by").get(pk=task.pk)
+    if not (can(actor, "report_progress", task) and actor.scope.writes(task.lead_agency.path)):
+        raise PermissionRefused(_("Only the lead agency reports progress on this task."))
+    check_version(task, expected_version)
+    if task.children.exists():
+        raise ValidationFailed(
+            _(
+                "Progress is entered on the lowest-level tasks; this task's progress is "
+                "calculated from its sub-tasks."
+            ),
+            field="percent_done",
+        )
+    if task.state != TaskState.ACTIVE:
+        raise ValidationFailed(_("This task is paused or cancelled; resume it before reporting progress."))
+    percent = _decimal(percent_done, "percent_done", Decimal(0), Decimal(100))
+    today = clock.today()
+    if completed_on is not None and completed_on > today:
+        raise ValidationFailed(_("The completion date cannot be in the future."), field="completed_on")
+    if completed_on is not None:
+        percent = Decimal(100)
+    before = snapshot(task)
+    task.percent_done = percent
+    if task.first_progress_on is None and (percent > 0 or completed_on):
+        task.first_progress_on = today
+    task.completed_on = completed_on
+    task.version += 1
+    task.updated_by_name = actor.get_username()
+    task.save()
+    record(
+        actor,
+        "planning.progress_recorded",
+        task,
+        before=before,
+        after=snapshot(task),
+        agency_path=task.lead_agency.path,
+    )
+    return task
+
+
+@transaction.atomic
+def set_task_state(actor: Any, task: Task, *, state: str, reason: str = "") -> Task:
+    """Pause, cancel or resume a task; pausing and cancelling need a reason."""
+    task = Task.objects.select_for_update().select_related("lead_agency", "assigned_by").get(pk=task.pk)
+    if not (can(actor, "change", task) and actor.scope.writes(task.assigned_by.path)):
+        raise PermissionRefused(_("Only the assigning agency may pause, cancel or resume this task."))
+    if state not in TaskState.values:
+        raise ValidationFailed(_("Unknown task state."), field="state")
+    reason = (reason or "").strip()
+    if state != TaskState.ACTIVE and not reason:
+        raise ValidationFailed(_("Give the reason for pausing or cancelling the task."), field="state_reason")
+    before = snapshot(task)
+    task.state = state
+    task.state_reason = reason if state != TaskState.ACTIVE else ""
+    task.version += 1
+    task.updated_by_name = actor.get_username()
+    task.save()
+    record(
+        actor,
+        f"planning.task_{state}",
+        task,
+        before=before,
+        after=snapshot(task),
+        reason=reason,
+        agency_path=task.lead_agency.path,
+    )
+    return task
