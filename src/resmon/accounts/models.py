@@ -17,8 +17,12 @@ class User(AbstractUser):
     position = models.CharField(_("position"), max_length=150, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     agency = models.ForeignKey(
-        "agencies.Agency", on_delete=models.PROTECT, related_name="users", verbose_name=_("agency"),
-        null=True, blank=True,
+        "agencies.Agency",
+        on_delete=models.PROTECT,
+        related_name="users",
+        verbose_name=_("agency"),
+        null=True,
+        blank=True,
     )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices, default=Role.FOCAL_OFFICER)
     must_change_password = models.BooleanField(_("must change password"), default=False)
@@ -55,13 +59,13 @@ class User(AbstractUser):
         else:
             own = (self.agency.path,) if self.agency_id else ()
             read = set(own)
-            read.update(
-                self.grants.filter(kind=Grant.Kind.INSPECTION).values_list("agency__path", flat=True)
-            )
+            read.update(self.grants.filter(kind=Grant.Kind.INSPECTION).values_list("agency__path", flat=True))
             # drop prefixes already covered by a shorter one
             minimal = tuple(sorted(p for p in read if not any(p != q and p.startswith(q) for q in read)))
             scope = Scope(
-                role=self.role, agency_id=self.agency_id, read_paths=minimal,
+                role=self.role,
+                agency_id=self.agency_id,
+                read_paths=minimal,
                 write_paths=own if self.role != Role.INSPECTOR else (),
                 resolution_ids=granted_resolution_ids(self),
             )
@@ -78,8 +82,9 @@ class Grant(TimeStamped):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="grants")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+",
-                               verbose_name=_("agency subtree"))
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, related_name="+", verbose_name=_("agency subtree")
+    )
     note = models.CharField(_("mandate"), max_length=255, blank=True)
 
     scope_paths = ("agency__path", "user__agency__path")

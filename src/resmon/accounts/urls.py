@@ -1,10 +1,18 @@
 from django.urls import path
 
-from . import views
+from . import admin_views, token_views, views
 
 app_name = "accounts"
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("password/", views.password_change, name="password_change"),
+    path("users/", admin_views.user_list, name="user_list"),
+    path("users/new/", admin_views.user_create, name="user_create"),
+    path("users/import/", admin_views.user_import, name="user_import"),
+    path("users/import/template.<str:fmt>", admin_views.user_import_template, name="user_import_template"),
+    path("users/import/credentials.csv", admin_views.user_import_credentials, name="user_import_credentials"),
+    path("users/agency-options/", admin_views.agency_options, name="agency_options"),
+    path("users/<int:user_id>/", admin_views.user_detail, name="user_detail"),
+    path("tokens/", token_views.token_page, name="tokens"),
 ]

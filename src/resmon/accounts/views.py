@@ -21,11 +21,16 @@ class LoginView(auth_views.LoginView):
 
 def locked_out(request, credentials=None, *args, **kwargs):
     """django-axes calls this when an account/address pair is locked."""
-    message = _("Too many failed sign-in attempts. The account is locked for 15 minutes; "
-                "try again later or ask your agency administrator.")
+    message = _(
+        "Too many failed sign-in attempts. The account is locked for 15 minutes; "
+        "try again later or ask your agency administrator."
+    )
     if request.path.startswith("/api/"):
-        return JsonResponse({"type": "about:blank", "title": message, "status": 429, "code": "locked_out"},
-                            status=429, content_type="application/problem+json")
+        return JsonResponse(
+            {"type": "about:blank", "title": message, "status": 429, "code": "locked_out"},
+            status=429,
+            content_type="application/problem+json",
+        )
     form = LoginForm(request, data=None)
     return render(request, "accounts/login.html", {"form": form, "locked_message": message}, status=429)
 
@@ -41,8 +46,9 @@ def password_change(request):
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.change_password(request.user, form.cleaned_data["old_password"],
-                                     form.cleaned_data["new_password1"])
+            services.change_password(
+                request.user, form.cleaned_data["old_password"], form.cleaned_data["new_password1"]
+            )
         except DomainError as exc:
             form.add_error(exc.field, exc.message)
         else:

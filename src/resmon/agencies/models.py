@@ -28,8 +28,11 @@ class AgencyKind(models.TextChoices):
 
 
 PARTY_KINDS = {
-    AgencyKind.CENTRAL_COMMITTEE, AgencyKind.PARTY_CENTRAL, AgencyKind.PARTY_COMMITTEE,
-    AgencyKind.PROVINCIAL_PARTY, AgencyKind.COMMUNE_PARTY,
+    AgencyKind.CENTRAL_COMMITTEE,
+    AgencyKind.PARTY_CENTRAL,
+    AgencyKind.PARTY_COMMITTEE,
+    AgencyKind.PROVINCIAL_PARTY,
+    AgencyKind.COMMUNE_PARTY,
 }
 
 
@@ -46,16 +49,23 @@ class Agency(MP_Node, TimeStamped):
     kind = models.CharField(_("kind"), max_length=32, choices=AgencyKind.choices)
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)
     admin_type = models.CharField(
-        _("administrative unit type"), max_length=32, blank=True,
+        _("administrative unit type"),
+        max_length=32,
+        blank=True,
         help_text=_("city, province, commune, ward or special zone"),
     )
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     predecessors = models.ManyToManyField(
-        "self", symmetrical=False, related_name="successors", blank=True, verbose_name=_("predecessors"),
+        "self",
+        symmetrical=False,
+        related_name="successors",
+        blank=True,
+        verbose_name=_("predecessors"),
     )
     is_synthetic = models.BooleanField(
-        _("synthetic demo data"), default=False,
+        _("synthetic demo data"),
+        default=False,
         help_text=_("Generated name for demonstration; not a real administrative unit."),
     )
 
@@ -83,4 +93,6 @@ class Agency(MP_Node, TimeStamped):
         return [self.path[:i] for i in range(self.steplen, len(self.path), self.steplen)]
 
     def is_active_on(self, day) -> bool:
-        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_to is None or day <= self.valid_to
+        )

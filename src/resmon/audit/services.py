@@ -40,9 +40,19 @@ def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, An
     return out
 
 
-def record(actor: Any, action: str, obj: models.Model | None = None, *, before: Any = None,
-           after: Any = None, agency_path: str = "", reason: str = "", object_type: str = "",
-           object_id: str = "", object_repr: str = "") -> AuditEntry:
+def record(
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    *,
+    before: Any = None,
+    after: Any = None,
+    agency_path: str = "",
+    reason: str = "",
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+) -> AuditEntry:
     """Append one audit row. Must be called inside the writing transaction."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record() must run inside the writing transaction")

@@ -1,0 +1,273 @@
+"""API of accounts: token issue, the caller's own profile (/me) and account administration."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema
+
+from resmon.agencies.api import AgencyRef, agency_ref, visible_parent
+from resmon.agencies.models import Agency
+from resmon.agencies.selectors import agencies_visible
+from resmon.core import clock
+from resmon.core.access import Role
+from resmon.core.apikit import PageQuery, Problem, paginate, parse_choice
+from resmon.core.errors import DomainError, NotFound, PermissionRefused, ValidationFailed
+
+from . import selectors, services, tokens
+from .models import User
+
+router = Router(tags=["accounts"])
+
+TOKEN_TTL_DAYS = getattr(settings, "RESMON_API_TOKEN_TTL_DAYS", 30)
+
+
+class LockedOut(DomainError):
+    status = 429
+    code = "locked_out"
+
+
+class BadCredentials(DomainError):
+    status = 401
+    code = "invalid_credentials"
+
+
+# --- token issue ---------------------------------------------------------------------------
+
+
+class TokenIn(Schema):
+    username: str
+    password: str
+
+
+class TokenOut(Schema):
+    token: str
+    token_type: str = "Bearer"
+    expires_at: dt.datetime | None
+
+
+def _locked_message() -> str:
+    return _(
+        "Too many failed sign-in attempts. The account is locked for a while; "
+        "try again later or ask your agency administrator."
+    )
+
+
+@router.post(
+    "/auth/token",
+    auth=None,
+    response={200: TokenOut, 400: Problem, 401: Problem, 429: Problem},
+    summary="Exchange a username and password for a personal API token",
+)
+def issue_token(request, body: TokenIn):
+    username = body.username.strip()
+    if not username or not body.password:
+        raise ValidationFailed(
+            _("Enter both the username and the password."),
+            errors={
+                k: [_("This field is required.")]
+                for k, v in (("username", username), ("password", body.password))
+                if not v
+            },
+        )
+    user = authenticate(request=request, username=username, password=body.password)
+    if getattr(request, "axes_locked_out", False):
+        # answered here as problem+json; the lockout middleware need not replace the response
+        request.axes_locked_out = False
+        raise LockedOut(_locked_message())
+    if user is None or not user.is_active:
+        raise BadCredentials(_("The username or password is not correct."))
+    expires = clock.now() + dt.timedelta(days=TOKEN_TTL_DAYS)
+    name = _("API sign-in %(when)s") % {"when": clock.now().strftime("%d/%m/%Y %H:%M")}
+    token, raw = tokens.create_token(user, name, expires_at=expires)
+    return {"token": raw, "token_type": "Bearer", "expires_at": token.expires_at}
+
+
+# --- /me -----------------------------------------------------------------------------------
+
+
+class ResolutionRef(Schema):
+    id: int
+    number: str
+
+
+class ScopeOut(Schema):
+    everything: bool
+    read_agencies: list[AgencyRef]
+    write_agencies: list[AgencyRef]
+    steering_resolution_ids: list[int]
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    full_name: str
+    email: str
+    position: str
+    role: str
+    role_label: str
+    agency: AgencyRef | None
+    must_change_password: bool
+    scope: ScopeOut
+
+
+def _refs_for_paths(paths: tuple[str, ...]) -> list[dict[str, Any]]:
+    agencies = Agency.objects.filter(path__in=list(paths)).order_by("path")
+    return [agency_ref(a) for a in agencies]
+
+
+@router.get("/me", response=MeOut, summary="The signed-in user, their agency, role and scope")
+def me(request):
+    user = request.auth
+    scope = user.scope
+    return {
+        "id": user.pk,
+        "username": user.username,
+        "full_name": user.full_name,
+        "email": user.email,
+        "position": user.position,
+        "role": user.role,
+        "role_label": str(user.get_role_display()),
+        "agency": agency_ref(user.agency) if user.agency_id else None,
+        "must_change_password": user.must_change_password,
+        "scope": {
+            "everything": scope.everything,
+            "read_agencies": _refs_for_paths(scope.read_paths),
+            "write_agencies": _refs_for_paths(scope.write_paths),
+            "steering_resolution_ids": sorted(scope.resolution_ids),
+        },
+    }
+
+
+# --- users ---------------------------------------------------------------------------------
+
+
+class UserOut(Schema):
+    id: int
+    username: str
+    full_name: str
+    email: str
+    position: str
+    phone: str
+    role: str
+    role_label: str
+    agency: AgencyRef | None
+    is_active: bool
+    must_change_password: bool
+    last_login: dt.datetime | None
+    date_joined: dt.datetime
+
+
+class UserPage(Schema):
+    count: int
+    items: list[UserOut]
+
+
+class UserCreatedOut(UserOut):
+    temporary_password: str
+
+
+class UserFilters(Schema):
+    agency: int | None = None
+    role: str | None = None
+    active: bool | None = None
+    q: str | None = None
+
+
+class UserIn(Schema):
+    username: str
+    full_name: str
+    agency: int
+    role: str
+    email: str = ""
+    position: str = ""
+    phone: str = ""
+
+
+class DeactivateIn(Schema):
+    reason: str = ""
+
+
+def serialize_user(u: User) -> dict[str, Any]:
+    return {
+        "id": u.pk,
+        "username": u.username,
+        "full_name": u.full_name,
+        "email": u.email,
+        "position": u.position,
+        "phone": u.phone,
+        "role": u.role,
+        "role_label": str(u.get_role_display()),
+        "agency": agency_ref(u.agency) if u.agency_id else None,
+        "is_active": u.is_active,
+        "must_change_password": u.must_change_password,
+        "last_login": u.last_login,
+        "date_joined": u.date_joined,
+    }
+
+
+def _administered_user(actor: Any, user_id: int) -> User:
+    """An account an administrator may see; for everyone else account records do not exist."""
+    if not selectors.may_administer(actor):
+        raise NotFound(_("Not found, or you do not have access to it."))
+    return selectors.get_user(actor, user_id)
+
+
+@router.get("/users", response=UserPage, summary="Accounts in the administrator's subtree")
+def list_users(request, filters: Query[UserFilters], page: Query[PageQuery]):
+    actor = request.auth
+    if not selectors.may_administer(actor):
+        raise PermissionRefused(_("Only agency administrators and system administrators may list accounts."))
+    role = parse_choice(filters.role, "role", Role.values)
+    agency = visible_parent(actor, filters.agency, "agency") if filters.agency is not None else None
+    qs = selectors.search_users(
+        actor, q=filters.q or "", agency=agency, role=role or "", active=filters.active
+    )
+    return paginate(qs, page, serialize_user)
+
+
+@router.get("/users/{user_id}", response=UserOut, summary="One account")
+def get_user(request, user_id: int):
+    return serialize_user(_administered_user(request.auth, user_id))
+
+
+@router.post(
+    "/users",
+    response={201: UserCreatedOut, 400: Problem, 403: Problem},
+    summary="Create an account (the temporary password is returned once)",
+)
+def create_user(request, body: UserIn):
+    actor = request.auth
+    if not selectors.may_administer(actor):
+        raise PermissionRefused(_("Only agency administrators and system administrators manage accounts."))
+    try:
+        agency = agencies_visible(actor, include_inactive=True).get(pk=body.agency)
+    except Agency.DoesNotExist:
+        raise ValidationFailed(
+            _("No agency with id %(id)s in your scope.") % {"id": body.agency}, field="agency"
+        ) from None
+    user, temp = services.create_user(
+        actor,
+        username=body.username,
+        full_name=body.full_name,
+        agency=agency,
+        role=body.role,
+        email=body.email,
+        position=body.position,
+        phone=body.phone,
+    )
+    return 201, {**serialize_user(user), "temporary_password": temp}
+
+
+@router.post(
+    "/users/{user_id}/deactivate",
+    response={200: UserOut, 400: Problem, 403: Problem, 404: Problem},
+    summary="Deactivate an account (a reason is required)",
+)
+def deactivate_user(request, user_id: int, body: DeactivateIn):
+    target = _administered_user(request.auth, user_id)
+    return serialize_user(services.deactivate_user(request.auth, target, body.reason))

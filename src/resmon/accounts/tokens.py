@@ -1,0 +1,130 @@
+"""Personal API tokens: created, listed, revoked and checked here.
+
+Only the SHA-256 of a token is stored; the secret (``rsm_`` + 43 URL-safe characters) is shown
+to its owner once, when it is created. A token works while it is not revoked, not expired and
+its user is active.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from resmon.audit.services import record
+from resmon.core import clock
+from resmon.core.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
+
+from .models import ApiToken, User, hash_token
+
+TOKEN_PREFIX = "rsm_"
+NAME_MAX = 100
+# last_used_at is written at most this often, so a busy client does not write on every request
+LAST_USED_GRANULARITY = dt.timedelta(minutes=1)
+
+
+def _agency_path(user: Any) -> str:
+    return user.agency.path if getattr(user, "agency_id", None) else ""
+
+
+def _audit_view(token: ApiToken) -> dict[str, Any]:
+    return {
+        "name": token.name,
+        "prefix": token.prefix,
+        "expires_at": token.expires_at,
+        "revoked_at": token.revoked_at,
+    }
+
+
+def create_token(user: Any, name: str, expires_at: dt.datetime | None = None) -> tuple[ApiToken, str]:
+    """A new token for ``user``; returns the stored token and the raw secret (shown once)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        raise PermissionRefused(_("Sign in with an active account to create an API token."))
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed(_("Give the token a name, e.g. the program that will use it."), field="name")
+    if len(name) > NAME_MAX:
+        raise ValidationFailed(
+            _("The name may be at most %(n)d characters long.") % {"n": NAME_MAX}, field="name"
+        )
+    if expires_at is not None:
+        if expires_at.tzinfo is None:
+            expires_at = expires_at.replace(tzinfo=clock.tz())
+        if expires_at <= clock.now():
+            raise ValidationFailed(_("The expiry date must be in the future."), field="expires_at")
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user,
+            name=name,
+            prefix=raw[:8],
+            key_hash=hash_token(raw),
+            expires_at=expires_at,
+        )
+        record(
+            user,
+            "accounts.token_created",
+            token,
+            after=_audit_view(token),
+            agency_path=_agency_path(user),
+        )
+    return token, raw
+
+
+def revoke_token(user: Any, token_id: Any) -> ApiToken:
+    """Revoke one of the user's own tokens; another user's token is "not found"."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        raise PermissionRefused(_("Sign in to manage your API tokens."))
+    with transaction.atomic():
+        try:
+            token = ApiToken.objects.select_for_update().get(pk=int(token_id), user_id=user.pk)
+        except (ApiToken.DoesNotExist, ValueError, TypeError):
+            raise NotFound(_("Not found, or you do not have access to it.")) from None
+        if token.revoked_at is not None:
+            raise Conflict(_("This token has already been revoked."), code="already_revoked")
+        before = _audit_view(token)
+        token.revoked_at = clock.now()
+        token.save(update_fields=["revoked_at", "updated_at"])
+        record(
+            user,
+            "accounts.token_revoked",
+            token,
+            before=before,
+            after=_audit_view(token),
+            agency_path=_agency_path(user),
+        )
+    return token
+
+
+def authenticate_token(raw: str | None) -> User | None:
+    """The active user a raw token belongs to, or None (unknown, revoked or expired)."""
+    if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
+        return None
+    try:
+        token = ApiToken.objects.select_related("user", "user__agency").get(key_hash=hash_token(raw))
+    except ApiToken.DoesNotExist:
+        return None
+    now = clock.now()
+    if token.revoked_at is not None or (token.expires_at is not None and token.expires_at <= now):
+        return None
+    user = token.user
+    if not user.is_active:
+        return None
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_GRANULARITY:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return user
+
+
+def list_tokens(user: Any) -> QuerySet[ApiToken]:
+    """The user's own tokens, newest first (only the prefix of each is known)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ApiToken.objects.none()
+    return ApiToken.objects.filter(user_id=user.pk).order_by("-created_at", "-id")
+
+
+def is_usable(token: ApiToken) -> bool:
+    return token.revoked_at is None and (token.expires_at is None or token.expires_at > clock.now())

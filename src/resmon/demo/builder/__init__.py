@@ -1,0 +1,117 @@
+"""The synthetic national demo data set: agency tree, resolutions, programmes, tasks, accounts.
+
+Everything is generated deterministically (seed 2025) and written with bulk_create in one
+transaction; task progress is judged against the real today (``core.clock.today()``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Q
+
+from resmon.accounts.models import User
+from resmon.agencies.models import Agency, AgencyKind
+from resmon.audit.services import record
+from resmon.core import clock
+from resmon.planning.models import ActionProgram, Resolution, Task, TaskCoordination
+
+from .people import DOCUMENTED_USERNAMES, create_accounts, documented_accounts
+from .plans import PlanBuilder
+from .resolutions import RESOLUTIONS, create_resolutions
+from .tree import build_tree, save_tree
+
+SEED = 2025
+MARKER_RESOLUTION = "57-NQ/TW"
+ROOT_CODE = "TW"
+
+
+def demo_loaded() -> bool:
+    """The data set is there: the demo copy of Resolution 57 and the national root."""
+    return (
+        Resolution.objects.filter(number=MARKER_RESOLUTION, is_demo=True).exists()
+        and Agency.objects.filter(code=ROOT_CODE).exists()
+    )
+
+
+def conflicting_data() -> list[str]:
+    """What already in the database would clash with the demo set (empty: safe to load)."""
+    found = []
+    if Agency.objects.exists():
+        found.append(f"{Agency.objects.count()} agencies")
+    numbers = [r.number for r in RESOLUTIONS]
+    taken = User.objects.filter(Q(username__in=DOCUMENTED_USERNAMES) | Q(username__startswith="daumoi."))
+    if taken.exists():
+        found.append(
+            "user accounts " + ", ".join(taken.order_by("username").values_list("username", flat=True)[:5])
+        )
+    if Resolution.objects.filter(number__in=numbers).exists():
+        found.append(
+            "resolutions "
+            + ", ".join(Resolution.objects.filter(number__in=numbers).values_list("number", flat=True))
+        )
+    return found
+
+
+def load(
+    *, today: dt.date | None = None, seed: int = SEED, progress: Callable[[str, float], None] | None = None
+) -> dict[str, Any]:
+    """Build and write the whole data set in one transaction; returns its counts."""
+    today = today or clock.today()
+    started = time.perf_counter()
+
+    def phase(name: str) -> None:
+        if progress:
+            progress(name, time.perf_counter() - started)
+
+    with transaction.atomic():
+        tree = build_tree(seed)
+        save_tree(tree)
+        phase("agencies")
+        resolutions = create_resolutions()
+        plans = PlanBuilder(tree, resolutions, today, seed)
+        plans.build_central()
+        plans.build_provinces()
+        plans.apply_progress()
+        phase("plans built")
+        plans.save()
+        phase("plans saved")
+        create_accounts(tree, resolutions, seed)
+        counts = current_counts()
+        record(None, "demo.loaded", None, object_type="demo", object_repr="Demo data set", after=counts)
+        phase("accounts and audit")
+    return counts
+
+
+def current_counts() -> dict[str, Any]:
+    communes = dict(
+        Agency.objects.filter(kind=AgencyKind.COMMUNE_PARTY)
+        .order_by()
+        .values("admin_type")
+        .annotate(n=Count("id"))
+        .values_list("admin_type", "n")
+    )
+    return {
+        "agencies": Agency.objects.count(),
+        "provinces": Agency.objects.filter(kind=AgencyKind.PROVINCIAL_PARTY, valid_to__isnull=True).count(),
+        "former_provinces": Agency.objects.filter(
+            kind=AgencyKind.PROVINCIAL_PARTY, valid_to__isnull=False
+        ).count(),
+        "ministries": Agency.objects.filter(
+            kind__in=[AgencyKind.MINISTRY, AgencyKind.MINISTERIAL_AGENCY]
+        ).count(),
+        "communes": sum(communes.values()),
+        "communes_by_type": communes,
+        "resolutions": Resolution.objects.count(),
+        "programs": ActionProgram.objects.count(),
+        "tasks": Task.objects.count(),
+        "coordinations": TaskCoordination.objects.count(),
+        "users": User.objects.count(),
+    }
+
+
+__all__ = ["conflicting_data", "current_counts", "demo_loaded", "documented_accounts", "load"]
