@@ -15,7 +15,7 @@ from resmon.agencies.models import Agency
 from resmon.agencies.selectors import agencies_visible
 from resmon.core import clock
 from resmon.core.access import Role
-from resmon.core.apikit import PageQuery, Problem, paginate, parse_choice
+from resmon.core.apikit import Id, PageQuery, PathId, Problem, clean_text, paginate, parse_choice
 from resmon.core.errors import DomainError, NotFound, PermissionRefused, ValidationFailed
 
 from . import selectors, services, tokens
@@ -81,6 +81,11 @@ def issue_token(request, body: TokenIn):
         raise LockedOut(_locked_message())
     if user is None or not user.is_active:
         raise BadCredentials(_("The username or password is not correct."))
+    if user.must_change_password:
+        raise PermissionRefused(
+            _("Sign in on the web and replace your temporary password before using the API."),
+            code="password_change_required",
+        )
     expires = clock.now() + dt.timedelta(days=TOKEN_TTL_DAYS)
     name = _("API sign-in %(when)s") % {"when": clock.now().strftime("%d/%m/%Y %H:%M")}
     token, raw = tokens.create_token(user, name, expires_at=expires)
@@ -172,7 +177,7 @@ class UserCreatedOut(UserOut):
 
 
 class UserFilters(Schema):
-    agency: int | None = None
+    agency: Id | None = None
     role: str | None = None
     active: bool | None = None
     q: str | None = None
@@ -181,7 +186,7 @@ class UserFilters(Schema):
 class UserIn(Schema):
     username: str
     full_name: str
-    agency: int
+    agency: Id
     role: str
     email: str = ""
     position: str = ""
@@ -225,13 +230,13 @@ def list_users(request, filters: Query[UserFilters], page: Query[PageQuery]):
     role = parse_choice(filters.role, "role", Role.values)
     agency = visible_parent(actor, filters.agency, "agency") if filters.agency is not None else None
     qs = selectors.search_users(
-        actor, q=filters.q or "", agency=agency, role=role or "", active=filters.active
+        actor, q=clean_text(filters.q), agency=agency, role=role or "", active=filters.active
     )
     return paginate(qs, page, serialize_user)
 
 
 @router.get("/users/{user_id}", response=UserOut, summary="One account")
-def get_user(request, user_id: int):
+def get_user(request, user_id: PathId):
     return serialize_user(_administered_user(request.auth, user_id))
 
 
@@ -268,6 +273,6 @@ def create_user(request, body: UserIn):
     response={200: UserOut, 400: Problem, 403: Problem, 404: Problem},
     summary="Deactivate an account (a reason is required)",
 )
-def deactivate_user(request, user_id: int, body: DeactivateIn):
+def deactivate_user(request, user_id: PathId, body: DeactivateIn):
     target = _administered_user(request.auth, user_id)
     return serialize_user(services.deactivate_user(request.auth, target, body.reason))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 
 from resmon.core import clock
 from resmon.core.access import get_visible_or_404, visible_to
@@ -14,7 +14,9 @@ from .models import Agency
 
 def active_q(day=None) -> Q:
     day = day or clock.today()
-    return (Q(valid_from__isnull=True) | Q(valid_from__lte=day)) & (Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+    return (Q(valid_from__isnull=True) | Q(valid_from__lte=day)) & (
+        Q(valid_to__isnull=True) | Q(valid_to__gte=day)
+    )
 
 
 def agencies_visible(user: Any, *, include_inactive: bool = False) -> QuerySet[Agency]:
@@ -51,3 +53,29 @@ def search_visible(user: Any, text: str) -> QuerySet[Agency]:
     if text:
         qs = qs.filter(Q(name__icontains=text) | Q(code__iexact=text) | Q(short_name__icontains=text))
     return qs.order_by("path")
+
+
+def with_child_counts(qs: QuerySet[Agency]) -> QuerySet[Agency]:
+    """Annotate ``n_children``: the active agencies directly under each one. A visible agency's
+    whole subtree is visible, so the count needs no further scoping."""
+    children = (
+        Agency.objects.filter(active_q(), path__startswith=OuterRef("path"), depth=OuterRef("depth") + 1)
+        .order_by()
+        .values("depth")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return qs.annotate(n_children=Subquery(children, output_field=IntegerField()))
+
+
+def breadcrumb(user: Any, agency: Agency) -> list[tuple[Agency, bool]]:
+    """The ancestors of ``agency`` from the root down, each with whether the user may open it."""
+    return [(a, user.scope.reads(a.path)) for a in ancestors(agency)]
+
+
+def history(user: Any, agency: Agency) -> dict[str, list[tuple[Agency, bool]]]:
+    """Predecessors and successors (mergers, splits), each with whether the user may open it."""
+    return {
+        "predecessors": [(a, user.scope.reads(a.path)) for a in agency.predecessors.order_by("path")],
+        "successors": [(a, user.scope.reads(a.path)) for a in agency.successors.order_by("path")],
+    }

@@ -1,3 +1,135 @@
-from ninja import NinjaAPI
+"""The REST API under /api/v1: the routers of the domain apps, one authentication, one error format.
 
-api = NinjaAPI(title="Resmon API", version="1", urls_namespace="api")
+Every endpoint but POST /auth/token needs a personal token (``Authorization: Bearer rsm_…``)
+or a signed-in browser session (with the CSRF header on unsafe methods).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import HttpError
+from ninja.openapi.docs import Swagger
+from ninja.security import APIKeyCookie, HttpBearer
+from ninja.utils import check_csrf
+
+from resmon.accounts import tokens
+from resmon.accounts.api import router as accounts_router
+from resmon.agencies.api import router as agencies_router
+from resmon.core.apikit import problem_response
+from resmon.planning.api import router as planning_router
+
+from . import errors
+
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class BearerToken(HttpBearer):
+    """A personal API token (see accounts.tokens)."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = tokens.authenticate_token(token)
+        if user is None:
+            request._resmon_bad_token = True  # type: ignore[attr-defined]
+        return user
+
+
+class BrowserSession(APIKeyCookie):
+    """The signed-in browser session; unsafe methods must pass Django's CSRF check."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def __init__(self) -> None:
+        super().__init__(csrf=True)
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        return request.COOKIES.get(self.param_name)
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not user.is_active:
+            return None
+        if request.method in UNSAFE_METHODS and check_csrf(request):
+            raise HttpError(403, "CSRF check failed")
+        return user
+
+
+class LocalSwagger(Swagger):
+    """Swagger UI from our static files, configured by a static script (strict CSP: no inline code)."""
+
+    template = "api/swagger.html"
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
+        settings_ = {**self.settings, "url": self.get_openapi_url(api, kwargs)}
+        return render(request, self.template, {"api": api, "swagger_settings": json.dumps(settings_)})
+
+
+def docs_guard(view):
+    """The schema and the docs page are for signed-in users and token holders."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_active:
+            return view(request, *args, **kwargs)
+        header = request.headers.get("Authorization", "")
+        if header.lower().startswith("bearer ") and tokens.authenticate_token(header[7:].strip()):
+            return view(request, *args, **kwargs)
+        if request.path.rstrip("/").endswith("/docs"):
+            return redirect_to_login(request.get_full_path())
+        return problem_response(
+            401, "not_authenticated", errors.title_for(401), _("Sign in or send a bearer token.")
+        )
+
+    return wrapper
+
+
+class ResmonAPI(NinjaAPI):
+    def _get_urls(self) -> list[Any]:
+        # ninja's own root view answers an HTML 404; ours is an index for signed-in callers
+        urls = super()._get_urls()
+        return [
+            *(u for u in urls if getattr(u, "name", None) != "api-root"),
+            path("", api_index, name="api-root"),
+        ]
+
+
+@docs_guard
+def api_index(request: HttpRequest) -> HttpResponse:
+    return JsonResponse(
+        {
+            "title": api.title,
+            "version": api.version,
+            "openapi": reverse("api:openapi-json"),
+            "docs": reverse("api:openapi-view"),
+        }
+    )
+
+
+api = ResmonAPI(
+    title="Resmon API",
+    version="1",
+    description=(
+        "Monitoring the implementation of Politburo resolutions. Authenticate with a personal token "
+        "(POST /api/v1/auth/token, or the API tokens page) sent as `Authorization: Bearer <token>`. "
+        'Lists answer {"count": N, "items": [...]} and take ?limit= (at most 500) and ?offset=. '
+        "Errors are application/problem+json."
+    ),
+    urls_namespace="api",
+    auth=[BearerToken(), BrowserSession()],
+    docs=LocalSwagger(),
+    docs_decorator=docs_guard,
+)
+errors.install(api)
+api.add_router("", accounts_router)
+api.add_router("", agencies_router)
+api.add_router("", planning_router)

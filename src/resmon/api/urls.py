@@ -1,5 +1,10 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from .api import api
+from .views import not_found
 
-urlpatterns = [path("", api.urls)]
+urlpatterns = [
+    path("", api.urls),
+    # anything else under /api/v1/ is a problem+json 404, not the HTML error page
+    re_path(r"^.*$", not_found, name="api_not_found"),
+]

@@ -13,8 +13,15 @@ class DomainError(Exception):
     status = 400
     code = "invalid"
 
-    def __init__(self, message: Any, *, code: str | None = None, field: str | None = None,
-                 errors: dict[str, list[str]] | None = None, extra: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        message: Any,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        errors: dict[str, list[str]] | None = None,
+        extra: dict[str, Any] | None = None,
+    ):
         super().__init__(str(message))
         self.message = message
         if code:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -10,8 +12,15 @@ from django.db.models import Count, Q, QuerySet
 from resmon.core import clock
 from resmon.core.access import get_visible_or_404, visible_to
 
-from .models import ActionProgram, Resolution, SteeringMember, Task
-from .status import TaskStatus, status_expression
+from .models import ActionProgram, Resolution, SteeringCommittee, SteeringMember, Task
+from .rollup import Node, rollup, rounded
+from .status import TaskState, TaskStatus, status_expression
+
+# Named groups of derived statuses, usable wherever a single status is accepted.
+STATUS_GROUPS: dict[str, tuple[str, ...]] = {
+    "open": (TaskStatus.NOT_STARTED.value, TaskStatus.IN_PROGRESS.value, TaskStatus.OVERDUE.value),
+    "completed": (TaskStatus.DONE_ON_TIME.value, TaskStatus.DONE_LATE.value),
+}
 
 
 def steering_resolution_ids(user: Any) -> list[int]:
@@ -71,7 +80,12 @@ def filter_tasks(
     if agency_path:
         qs = qs.filter(lead_agency__path__startswith=agency_path)
     if status:
-        qs = qs.filter(status=status)
+        if isinstance(status, str) and status in STATUS_GROUPS:
+            qs = qs.filter(status__in=STATUS_GROUPS[status])
+        elif isinstance(status, list | tuple | set | frozenset):
+            qs = qs.filter(status__in=list(status))
+        else:
+            qs = qs.filter(status=status)
     if due_from:
         qs = qs.filter(due_date__gte=due_from)
     if due_to:
@@ -103,3 +117,80 @@ def due_soon(qs: QuerySet[Task], *, days: int = 30, today: dt.date | None = None
 
 def overdue(qs: QuerySet[Task]) -> QuerySet[Task]:
     return qs.filter(status=TaskStatus.OVERDUE).order_by("due_date", "id")
+
+
+def steering_memberships(user: Any) -> QuerySet[SteeringMember]:
+    """The steering committees the user sits on (each opens a resolution nationwide)."""
+    return SteeringMember.objects.filter(user_id=user.pk).select_related("committee__resolution")
+
+
+def steering_committee(resolution: Resolution) -> SteeringCommittee | None:
+    """A resolution's steering committee (public, like the resolution) with its members."""
+    return (
+        SteeringCommittee.objects.filter(resolution=resolution).prefetch_related("memberships__user").first()
+    )
+
+
+def programs_of_resolution(user: Any, resolution: Resolution) -> QuerySet[ActionProgram]:
+    return programs_visible(user).filter(resolution=resolution).order_by("agency__path", "id")
+
+
+def program_top_tasks(user: Any, program: ActionProgram) -> QuerySet[Task]:
+    """The visible tasks of a programme whose parent is absent or not visible to the user."""
+    visible = tasks_visible(user).filter(program=program)
+    return (
+        visible.exclude(parent_id__in=visible.values("pk"))
+        .select_related("lead_agency")
+        .order_by("code", "id")
+    )
+
+
+def visible_children(user: Any, task: Task) -> QuerySet[Task]:
+    return tasks_visible(user).filter(parent_id=task.pk).select_related("lead_agency").order_by("code", "id")
+
+
+def visible_child_counts(user: Any, task_ids: Iterable[int]) -> dict[int, int]:
+    """How many visible children each of ``task_ids`` has (absent means none)."""
+    rows = (
+        visible_to(user, Task.objects.filter(parent_id__in=list(task_ids)))
+        .order_by()
+        .values("parent_id")
+        .annotate(n=Count("id"))
+    )
+    return {r["parent_id"]: r["n"] for r in rows}
+
+
+def coordinations(task: Task):
+    """The coordinating agencies of a visible task, with their part of the deliverable."""
+    return task.coordinations.select_related("agency").order_by("agency__path")
+
+
+def task_progress(tasks: Iterable[Task], *, max_depth: int = 20) -> dict[int, Decimal | None]:
+    """Progress of each task (rounded to 0.01): its own percent on a leaf, the weighted roll-up of
+    its descendants on a parent. It is the task's own figure, the same for everyone who may see
+    the task, so it folds in every descendant."""
+    ids = [t.pk for t in tasks]
+    if not ids:
+        return {}
+    fields = ("id", "parent_id", "weight", "percent_done", "completed_on", "state")
+    rows: dict[int, dict[str, Any]] = {r["id"]: r for r in Task.objects.filter(pk__in=ids).values(*fields)}
+    frontier = list(rows)
+    for _level in range(max_depth):
+        if not frontier:
+            break
+        new = [r for r in Task.objects.filter(parent_id__in=frontier).values(*fields) if r["id"] not in rows]
+        rows.update((r["id"], r) for r in new)
+        frontier = [r["id"] for r in new]
+    nodes = [
+        Node(
+            id=r["id"],
+            parent_id=r["parent_id"] if r["parent_id"] in rows else None,
+            weight=r["weight"],
+            percent_done=r["percent_done"],
+            completed=r["completed_on"] is not None,
+            cancelled=r["state"] == TaskState.CANCELLED,
+        )
+        for r in rows.values()
+    ]
+    result = rollup(nodes)
+    return {i: rounded(result.get(i)) for i in ids}

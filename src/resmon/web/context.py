@@ -1,6 +1,33 @@
+from resmon.core.access import Role
+
+ADMIN_ROLES = {Role.SYSTEM_ADMIN, Role.AGENCY_ADMIN}
+
+
 def navigation(request):
     """Header and navigation data for every page."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"nav_agency": user.agency, "nav_scope": user.scope}
+    path = request.path
+    section = ""
+    for prefix, name in (
+        ("/resolutions/", "resolutions"),
+        ("/programs/", "resolutions"),
+        ("/tasks/", "tasks"),
+        ("/agencies/", "agencies"),
+        ("/accounts/users/", "admin"),
+        ("/accounts/tokens/", "tokens"),
+    ):
+        if path.startswith(prefix):
+            section = name
+            break
+    else:
+        if path == "/":
+            section = "home"
+    return {
+        "nav_agency": user.agency,
+        "nav_scope": user.scope,
+        "nav_role": user.get_role_display(),
+        "nav_is_admin": user.role in ADMIN_ROLES,
+        "nav_section": section,
+    }

@@ -1,0 +1,142 @@
+"""The task filter bar: read the query string, keep what is valid, explain what is not.
+
+A bad value (an unknown status, a date that is not a date, an id that is not a number or not
+visible) is ignored with a message; it never causes an error page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import F, QuerySet
+from django.utils.translation import gettext as _
+
+from resmon.agencies import selectors as agencies
+from resmon.agencies.models import Agency
+from resmon.planning import selectors as planning
+from resmon.planning.models import Resolution, Task
+from resmon.planning.status import TaskStatus
+
+DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d")
+SORTS = {
+    "code": ("code", "id"),
+    "-code": ("-code", "-id"),
+    "due": (F("due_date").asc(nulls_last=True), "code", "id"),
+    "-due": (F("due_date").desc(nulls_last=True), "code", "id"),
+}
+
+
+def status_choices() -> list[tuple[str, str]]:
+    return [(s.value, str(s.label)) for s in TaskStatus]
+
+
+def status_group_choices() -> list[tuple[str, str]]:
+    return [("open", _("Not completed (all)")), ("completed", _("Completed (all)"))]
+
+
+def parse_date(text: str) -> dt.date | None:
+    for fmt in DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def parse_id(text: str) -> int | None:
+    text = (text or "").strip()
+    return int(text) if text.isdigit() and len(text) < 19 else None
+
+
+@dataclass
+class TaskFilter:
+    resolution: Resolution | None = None
+    agency: Agency | None = None
+    status: str = ""
+    due_from: dt.date | None = None
+    due_to: dt.date | None = None
+    q: str = ""
+    sort: str = ""
+    agency_matches: list[Agency] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def active(self) -> bool:
+        return any((self.resolution, self.agency, self.status, self.due_from, self.due_to, self.q))
+
+    def apply(self, qs: QuerySet[Task]) -> QuerySet[Task]:
+        qs = planning.filter_tasks(
+            qs,
+            resolution=self.resolution.pk if self.resolution else None,
+            agency_path=self.agency.path if self.agency else None,
+            status=self.status or None,
+            due_from=self.due_from,
+            due_to=self.due_to,
+            q=self.q or None,
+        )
+        if self.sort:
+            qs = qs.order_by(*SORTS[self.sort])
+        return qs
+
+
+def parse_task_filter(user: Any, params) -> TaskFilter:
+    f = TaskFilter()
+    raw = params.get("resolution", "").strip()
+    if raw:
+        rid = parse_id(raw)
+        found = planning.resolutions_visible(user).filter(pk=rid).first() if rid is not None else None
+        if found is None:
+            f.errors.append(_("The chosen resolution does not exist; that filter was ignored."))
+        f.resolution = found
+
+    raw = params.get("agency", "").strip()
+    text = params.get("agency_q", "").strip()
+    if raw:
+        aid = parse_id(raw)
+        found = agencies.agencies_visible(user, include_inactive=True).filter(pk=aid).first() if aid else None
+        if found is None:
+            f.errors.append(_("The chosen agency is not one you can see; that filter was ignored."))
+        f.agency = found
+    elif text:
+        matches = list(agencies.search_visible(user, text)[:11])
+        if len(matches) == 1:
+            f.agency = matches[0]
+        elif not matches:
+            f.errors.append(_("No agency matches “%(text)s”; that filter was ignored.") % {"text": text})
+        else:
+            f.agency_matches = matches[:10]
+            f.errors.append(
+                _("Several agencies match “%(text)s”; choose one from the list.") % {"text": text}
+            )
+
+    raw = params.get("status", "").strip()
+    if raw:
+        if raw in TaskStatus.values or raw in planning.STATUS_GROUPS:
+            f.status = raw
+        else:
+            f.errors.append(_("Unknown status; that filter was ignored."))
+
+    for name in ("due_from", "due_to"):
+        raw = params.get(name, "").strip()
+        if raw:
+            day = parse_date(raw)
+            if day is None:
+                f.errors.append(
+                    _("“%(value)s” is not a date; write it as dd/mm/yyyy. That filter was ignored.")
+                    % {"value": raw}
+                )
+            setattr(f, name, day)
+    if f.due_from and f.due_to and f.due_from > f.due_to:
+        f.errors.append(_("The due-date range ends before it starts; the range was ignored."))
+        f.due_from = f.due_to = None
+
+    f.q = params.get("q", "").strip()[:200]
+    raw = params.get("sort", "").strip()
+    if raw:
+        if raw in SORTS:
+            f.sort = raw
+        else:
+            f.errors.append(_("Unknown sort order; the default order is used."))
+    return f

@@ -1,0 +1,75 @@
+import datetime as dt
+
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from resmon.core import clock
+from resmon.planning import selectors as planning
+from resmon.planning.status import TaskStatus
+
+from .common import page
+
+DUE_SOON_DAYS = 30
+
+
+def _tasks_url(**params) -> str:
+    return reverse("web:task_list") + ("?" + urlencode(params) if params else "")
+
+
+@page
+def home(request):
+    user = request.user
+    today = clock.today()
+    tasks = planning.tasks_visible(user, today=today)
+    counts = planning.status_counts(tasks)
+    soon_to = today + dt.timedelta(days=DUE_SOON_DAYS)
+    due_soon = planning.due_soon(tasks, days=DUE_SOON_DAYS, today=today)
+    iso = "%Y-%m-%d"
+    numbers = [
+        {
+            "label": _("Tasks in your scope"),
+            "value": sum(counts.values()),
+            "url": _tasks_url(),
+            "tone": "all",
+        },
+        {
+            "label": _("Overdue"),
+            "value": counts[TaskStatus.OVERDUE],
+            "url": _tasks_url(status=TaskStatus.OVERDUE.value, sort="due"),
+            "tone": "overdue",
+        },
+        {
+            "label": _("Due in the next %(days)s days") % {"days": DUE_SOON_DAYS},
+            "value": due_soon.count(),
+            "url": _tasks_url(
+                status="open", due_from=today.strftime(iso), due_to=soon_to.strftime(iso), sort="due"
+            ),
+            "tone": "soon",
+        },
+        {
+            "label": _("Completed"),
+            "value": counts[TaskStatus.DONE_ON_TIME] + counts[TaskStatus.DONE_LATE],
+            "url": _tasks_url(status="completed"),
+            "tone": "done",
+        },
+    ]
+    by_status = [
+        {"status": s.value, "count": counts[s.value], "url": _tasks_url(status=s.value)} for s in TaskStatus
+    ]
+    return render(
+        request,
+        "web/home.html",
+        {
+            "numbers": numbers,
+            "by_status": by_status,
+            "overdue": planning.overdue(tasks).select_related("lead_agency")[:10],
+            "overdue_url": _tasks_url(status=TaskStatus.OVERDUE.value, sort="due"),
+            "due_soon": due_soon.select_related("lead_agency")[:10],
+            "due_soon_url": numbers[2]["url"],
+            "inspection_grants": user.grants.select_related("agency").order_by("agency__path"),
+            "steering": planning.steering_memberships(user),
+            "today": today,
+        },
+    )
