@@ -17,7 +17,7 @@ from resmon.accounts import services
 from resmon.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
-EN = {"HTTP_ACCEPT_LANGUAGE": "en", "REMOTE_ADDR": "10.1.2.3"}
+EN = {"REMOTE_ADDR": "10.1.2.3"}
 LOGIN = "accounts:login"
 
 

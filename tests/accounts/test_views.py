@@ -15,7 +15,7 @@ from resmon.audit.models import AuditEntry
 from resmon.core.access import Role
 
 pytestmark = pytest.mark.django_db
-EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+EN: dict[str, str] = {}
 
 
 @pytest.fixture

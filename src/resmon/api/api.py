@@ -7,15 +7,12 @@ or a signed-in browser session (with the CSRF header on unsafe methods).
 from __future__ import annotations
 
 import json
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import path, reverse
-from django.utils.translation import gettext as _
+from django.urls import reverse
 from ninja import NinjaAPI
 from ninja.errors import HttpError
 from ninja.openapi.docs import Swagger
@@ -25,7 +22,6 @@ from ninja.utils import check_csrf
 from resmon.accounts import tokens
 from resmon.accounts.api import router as accounts_router
 from resmon.agencies.api import router as agencies_router
-from resmon.core.apikit import problem_response
 from resmon.planning.api import router as planning_router
 
 from . import errors
@@ -73,38 +69,8 @@ class LocalSwagger(Swagger):
         return render(request, self.template, {"api": api, "swagger_settings": json.dumps(settings_)})
 
 
-def docs_guard(view):
-    """The schema and the docs page are for signed-in users and token holders."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and user.is_active:
-            return view(request, *args, **kwargs)
-        header = request.headers.get("Authorization", "")
-        if header.lower().startswith("bearer ") and tokens.authenticate_token(header[7:].strip()):
-            return view(request, *args, **kwargs)
-        if request.path.rstrip("/").endswith("/docs"):
-            return redirect_to_login(request.get_full_path())
-        return problem_response(
-            401, "not_authenticated", errors.title_for(401), _("Sign in or send a bearer token.")
-        )
-
-    return wrapper
-
-
-class ResmonAPI(NinjaAPI):
-    def _get_urls(self) -> list[Any]:
-        # ninja's own root view answers an HTML 404; ours is an index for signed-in callers
-        urls = super()._get_urls()
-        return [
-            *(u for u in urls if getattr(u, "name", None) != "api-root"),
-            path("", api_index, name="api-root"),
-        ]
-
-
-@docs_guard
 def api_index(request: HttpRequest) -> HttpResponse:
+    """/api/v1/: where the schema and the docs are (public, like the schema itself)."""
     return JsonResponse(
         {
             "title": api.title,
@@ -115,7 +81,7 @@ def api_index(request: HttpRequest) -> HttpResponse:
     )
 
 
-api = ResmonAPI(
+api = NinjaAPI(
     title="Resmon API",
     version="1",
     description=(
@@ -127,7 +93,6 @@ api = ResmonAPI(
     urls_namespace="api",
     auth=[BearerToken(), BrowserSession()],
     docs=LocalSwagger(),
-    docs_decorator=docs_guard,
 )
 errors.install(api)
 api.add_router("", accounts_router)
