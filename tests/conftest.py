@@ -14,10 +14,3 @@ def world(db):
 
     return build_world()
 
-
-@pytest.fixture(autouse=True)
-def _english_client(request):
-    """Tests read English page texts (the msgids); the product default, Vietnamese, is tested
-    explicitly with a fresh client. Only applies to tests that use pytest-django's ``client``."""
-    if "client" in request.fixturenames:
-        request.getfixturevalue("client").cookies["django_language"] = "en"
