@@ -24,30 +24,56 @@ def agency(parent: Agency | None, name: str, kind: str, level: str = Level.CENTR
     return Agency.objects.add_child(parent, dict(code=code, name=name, kind=kind, level=level, **kw))
 
 
-def user(username: str, agency: Agency | None, role: str = Role.FOCAL_OFFICER, password: str = "s3cret-pass!",
-         **kw: Any) -> User:
-    u = User(username=username, agency=agency, role=role, full_name=kw.pop("full_name", username.title()), **kw)
+def user(
+    username: str,
+    agency: Agency | None,
+    role: str = Role.FOCAL_OFFICER,
+    password: str = "s3cret-pass!",
+    **kw: Any,
+) -> User:
+    u = User(
+        username=username, agency=agency, role=role, full_name=kw.pop("full_name", username.title()), **kw
+    )
     u.set_password(password)
     u.save()
     return u
 
 
-def resolution(number: str = "57-NQ/TW", title: str = "Đột phá phát triển khoa học, công nghệ",
-               issued_on: dt.date = dt.date(2024, 12, 22)) -> Resolution:
-    res, _ = Resolution.objects.get_or_create(number=number, defaults={"title": title, "issued_on": issued_on})
+def resolution(
+    number: str = "57-NQ/TW",
+    title: str = "Đột phá phát triển khoa học, công nghệ",
+    issued_on: dt.date = dt.date(2024, 12, 22),
+) -> Resolution:
+    res, _ = Resolution.objects.get_or_create(
+        number=number, defaults={"title": title, "issued_on": issued_on}
+    )
     return res
 
 
 def program(res: Resolution, ag: Agency, **kw: Any) -> ActionProgram:
-    return ActionProgram.objects.create(resolution=res, agency=ag, title=kw.pop("title", f"CTHĐ {ag.name}"), **kw)
+    return ActionProgram.objects.create(
+        resolution=res, agency=ag, title=kw.pop("title", f"CTHĐ {ag.name}"), **kw
+    )
 
 
-def task(prog: ActionProgram, lead: Agency, *, assigned_by: Agency | None = None, parent: Task | None = None,
-         coordinating: list[Agency] | tuple[Agency, ...] = (), **kw: Any) -> Task:
+def task(
+    prog: ActionProgram,
+    lead: Agency,
+    *,
+    assigned_by: Agency | None = None,
+    parent: Task | None = None,
+    coordinating: list[Agency] | tuple[Agency, ...] = (),
+    **kw: Any,
+) -> Task:
     t = Task.objects.create(
-        program=prog, resolution=prog.resolution, parent=parent, lead_agency=lead,
-        assigned_by=assigned_by or prog.agency, title=kw.pop("title", f"Nhiệm vụ của {lead.name}"),
-        weight=kw.pop("weight", Decimal(1)), **kw,
+        program=prog,
+        resolution=prog.resolution,
+        parent=parent,
+        lead_agency=lead,
+        assigned_by=assigned_by or prog.agency,
+        title=kw.pop("title", f"Nhiệm vụ của {lead.name}"),
+        weight=kw.pop("weight", Decimal(1)),
+        **kw,
     )
     for ag in coordinating:
         t.coordinations.create(agency=ag)
@@ -61,13 +87,13 @@ class World:
     ubkt: Agency
     dang_uy_cp: Agency
     bo_khcn: Agency
-    hni: Agency          # Thành ủy Hà Nội
+    hni: Agency  # Thành ủy Hà Nội
     hni_ubnd: Agency
-    hni_so: Agency       # a department of Hà Nội
-    hni_xa: Agency       # Đảng ủy xã (Hà Nội)
+    hni_so: Agency  # a department of Hà Nội
+    hni_xa: Agency  # Đảng ủy xã (Hà Nội)
     hni_xa_ubnd: Agency
-    hni_xa2: Agency      # a sibling commune
-    hcm: Agency          # another province
+    hni_xa2: Agency  # a sibling commune
+    hcm: Agency  # another province
     hcm_xa: Agency
     res: Resolution
     res2: Resolution
@@ -82,22 +108,60 @@ def build_world() -> World:
     dang_uy_cp = agency(root, "Đảng ủy Chính phủ", AgencyKind.PARTY_COMMITTEE, code="DUCP")
     bo_khcn = agency(dang_uy_cp, "Bộ Khoa học và Công nghệ", AgencyKind.MINISTRY, code="BKHCN")
     hni = agency(root, "Thành ủy Hà Nội", AgencyKind.PROVINCIAL_PARTY, Level.PROVINCE, code="HNI")
-    hni_ubnd = agency(hni, "UBND Thành phố Hà Nội", AgencyKind.PROVINCIAL_PEOPLES_COMMITTEE, Level.PROVINCE,
-                      code="HNI-UBND")
-    hni_so = agency(hni_ubnd, "Sở Khoa học và Công nghệ Hà Nội", AgencyKind.PROVINCIAL_DEPARTMENT, Level.PROVINCE,
-                    code="HNI-SKHCN")
+    hni_ubnd = agency(
+        hni, "UBND Thành phố Hà Nội", AgencyKind.PROVINCIAL_PEOPLES_COMMITTEE, Level.PROVINCE, code="HNI-UBND"
+    )
+    hni_so = agency(
+        hni_ubnd,
+        "Sở Khoa học và Công nghệ Hà Nội",
+        AgencyKind.PROVINCIAL_DEPARTMENT,
+        Level.PROVINCE,
+        code="HNI-SKHCN",
+    )
     hni_xa = agency(hni, "Đảng ủy xã Tân An", AgencyKind.COMMUNE_PARTY, Level.COMMUNE, code="HNI-X1")
-    hni_xa_ubnd = agency(hni_xa, "UBND xã Tân An", AgencyKind.COMMUNE_PEOPLES_COMMITTEE, Level.COMMUNE,
-                         code="HNI-X1-UBND")
+    hni_xa_ubnd = agency(
+        hni_xa, "UBND xã Tân An", AgencyKind.COMMUNE_PEOPLES_COMMITTEE, Level.COMMUNE, code="HNI-X1-UBND"
+    )
     hni_xa2 = agency(hni, "Đảng ủy xã Phú Mỹ", AgencyKind.COMMUNE_PARTY, Level.COMMUNE, code="HNI-X2")
-    hcm = agency(root, "Thành ủy Thành phố Hồ Chí Minh", AgencyKind.PROVINCIAL_PARTY, Level.PROVINCE, code="HCM")
+    hcm = agency(
+        root, "Thành ủy Thành phố Hồ Chí Minh", AgencyKind.PROVINCIAL_PARTY, Level.PROVINCE, code="HCM"
+    )
     hcm_xa = agency(hcm, "Đảng ủy phường Bến Thành", AgencyKind.COMMUNE_PARTY, Level.COMMUNE, code="HCM-X1")
-    for a in (root, vptw, ubkt, dang_uy_cp, bo_khcn, hni, hni_ubnd, hni_so, hni_xa, hni_xa_ubnd, hni_xa2, hcm, hcm_xa):
+    for a in (
+        root,
+        vptw,
+        ubkt,
+        dang_uy_cp,
+        bo_khcn,
+        hni,
+        hni_ubnd,
+        hni_so,
+        hni_xa,
+        hni_xa_ubnd,
+        hni_xa2,
+        hcm,
+        hcm_xa,
+    ):
         a.refresh_from_db()
     res = resolution()
     res2 = resolution("71-NQ/TW", "Đột phá phát triển giáo dục và đào tạo", dt.date(2025, 8, 22))
-    w = World(root, vptw, ubkt, dang_uy_cp, bo_khcn, hni, hni_ubnd, hni_so, hni_xa, hni_xa_ubnd, hni_xa2,
-              hcm, hcm_xa, res, res2)
+    w = World(
+        root,
+        vptw,
+        ubkt,
+        dang_uy_cp,
+        bo_khcn,
+        hni,
+        hni_ubnd,
+        hni_so,
+        hni_xa,
+        hni_xa_ubnd,
+        hni_xa2,
+        hcm,
+        hcm_xa,
+        res,
+        res2,
+    )
     w.users = {
         "sysadmin": user("sysadmin", root, Role.SYSTEM_ADMIN),
         "national_leader": user("national_leader", root, Role.LEADER),
@@ -114,7 +178,9 @@ def build_world() -> World:
         "inspector": user("inspector", ubkt, Role.INSPECTOR),
         "steering": user("steering", vptw, Role.LEADER),
     }
-    Grant.objects.create(user=w.users["inspector"], kind=Grant.Kind.INSPECTION, agency=hni, note="Kiểm tra Hà Nội")
+    Grant.objects.create(
+        user=w.users["inspector"], kind=Grant.Kind.INSPECTION, agency=hni, note="Kiểm tra Hà Nội"
+    )
     committee = SteeringCommittee.objects.create(resolution=res, name="Ban Chỉ đạo Nghị quyết 57")
     SteeringMember.objects.create(committee=committee, user=w.users["steering"])
 

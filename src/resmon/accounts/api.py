@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from resmon.agencies.api import AgencyRef, agency_ref, visible_parent
 from resmon.agencies.models import Agency
@@ -265,7 +265,7 @@ def create_user(request, body: UserIn):
         position=body.position,
         phone=body.phone,
     )
-    return 201, {**serialize_user(user), "temporary_password": temp}
+    return Status(201, {**serialize_user(user), "temporary_password": temp})
 
 
 @router.post(
