@@ -13,4 +13,3 @@ def world(db):
     from tests.factories import build_world
 
     return build_world()
-
