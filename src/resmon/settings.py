@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "resmon.audit",
     "resmon.agencies",
     "resmon.accounts",
+    "resmon.catalogue",
     "resmon.planning",
     "resmon.web",
     "resmon.api",

@@ -1,5 +1,4 @@
-"""Resolutions, steering committees, action programs and the task tree (basic model; the
-planning issue extends it with clauses, milestones, KPIs and the six clears)."""
+"""The task tree: tasks, coordination, milestones, dependencies, deadline extensions and KPIs."""
 
 from __future__ import annotations
 
@@ -13,92 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from resmon.core.access import Role
 from resmon.core.models import TimeStamped, Versioned
 
-from .status import TaskState
-
-
-class Resolution(TimeStamped):
-    number = models.CharField(_("number"), max_length=40, unique=True, help_text=_("e.g. 57-NQ/TW"))
-    title = models.CharField(_("title"), max_length=500)
-    issued_on = models.DateField(_("issued on"))
-    issuer = models.CharField(_("issuer"), max_length=200, default="Bộ Chính trị")
-    summary = models.TextField(_("summary"), blank=True)
-    is_demo = models.BooleanField(_("demo data"), default=False)
-
-    # Politburo resolutions are published documents: every signed-in user sees the list;
-    # tasks and programs under them are scoped.
-    scope_public = True
-
-    class Meta:
-        ordering = ["issued_on", "number"]
-        verbose_name = _("resolution")
-        verbose_name_plural = _("resolutions")
-
-    def __str__(self) -> str:
-        return f"{self.number}"
-
-
-class SteeringCommittee(TimeStamped):
-    resolution = models.OneToOneField(Resolution, on_delete=models.CASCADE, related_name="steering_committee")
-    name = models.CharField(_("name"), max_length=300)
-    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="SteeringMember", related_name="+")
-
-    scope_public = True
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class SteeringMember(TimeStamped):
-    committee = models.ForeignKey(SteeringCommittee, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="steering_memberships"
-    )
-    position = models.CharField(_("position"), max_length=150, blank=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["committee", "user"], name="uniq_steering_member")]
-
-
-class ActionProgram(Versioned):
-    class DocType(models.TextChoices):
-        ACTION_PROGRAM = "ctht", _("Action programme")
-        PLAN = "kh", _("Plan")
-
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        ISSUED = "issued", _("Issued")
-
-    resolution = models.ForeignKey(Resolution, on_delete=models.PROTECT, related_name="programs")
-    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="programs")
-    doc_type = models.CharField(
-        _("document type"), max_length=10, choices=DocType.choices, default=DocType.ACTION_PROGRAM
-    )
-    number = models.CharField(
-        _("number"), max_length=60, blank=True, help_text=_("e.g. 12-CTr/TU or 45/KH-UBND")
-    )
-    title = models.CharField(_("title"), max_length=500)
-    issued_on = models.DateField(_("issued on"), null=True, blank=True)
-    signer = models.CharField(_("signer"), max_length=150, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
-    updated_by_name = models.CharField(max_length=150, blank=True)
-
-    scope_paths = ("agency__path",)
-    scope_resolution = "resolution_id"
-    scope_actions = {"change": {Role.FOCAL_OFFICER, Role.LEADER}}
-
-    class Meta:
-        ordering = ["resolution__issued_on", "agency__path"]
-        constraints = [
-            models.UniqueConstraint(fields=["resolution", "agency"], name="uniq_program_per_agency")
-        ]
-        verbose_name = _("action programme")
-        verbose_name_plural = _("action programmes")
-
-    def __str__(self) -> str:
-        return self.title
-
-    def owner_paths(self) -> tuple[str, ...]:
-        return (self.agency.path,)
+from ..status import TaskState
+from .programs import ActionProgram, Clause, Resolution
 
 
 class DeliverableType(models.TextChoices):
@@ -130,9 +45,13 @@ class Task(Versioned):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
     )
     code = models.CharField(_("code"), max_length=40, blank=True, help_text=_("e.g. 1.2.3"))
+    position = models.PositiveIntegerField(_("position among its siblings"), default=0)
     title = models.CharField(_("title"), max_length=500)
     description = models.TextField(_("description"), blank=True)
     source_clause = models.CharField(_("source clause of the resolution"), max_length=300, blank=True)
+    clauses = models.ManyToManyField(
+        Clause, related_name="tasks", blank=True, verbose_name=_("clauses it implements")
+    )
     lead_agency = models.ForeignKey(
         "agencies.Agency", on_delete=models.PROTECT, related_name="led_tasks", verbose_name=_("lead agency")
     )
@@ -160,6 +79,16 @@ class Task(Versioned):
         _("deliverable type"), max_length=12, choices=DeliverableType.choices, blank=True
     )
     deliverable = models.CharField(_("deliverable"), max_length=500, blank=True)
+    authority = models.CharField(
+        _("competent authority"),
+        max_length=300,
+        blank=True,
+        help_text=_("Who issues or accepts the deliverable, e.g. Ban Thường vụ Tỉnh ủy, Chính phủ."),
+    )
+    deadline_justification = models.TextField(
+        _("why the deadline is later than the parent task's"),
+        blank=True,
+    )
     weight = models.DecimalField(
         _("weight"),
         max_digits=7,
@@ -189,11 +118,12 @@ class Task(Versioned):
     }
 
     class Meta:
-        ordering = ["resolution_id", "program_id", "code", "id"]
+        ordering = ["resolution_id", "program_id", "code", "position", "id"]
         indexes = [
             models.Index(fields=["resolution", "lead_agency"]),
             models.Index(fields=["due_date"]),
             models.Index(fields=["program", "code"]),
+            models.Index(fields=["parent", "position"]),
         ]
         verbose_name = _("task")
         verbose_name_plural = _("tasks")
@@ -205,7 +135,7 @@ class Task(Versioned):
         return (self.lead_agency.path, self.assigned_by.path)
 
     def status_on(self, today):
-        from .status import derive_status
+        from ..status import derive_status
 
         return derive_status(
             first_progress_on=self.first_progress_on,
@@ -227,3 +157,71 @@ class TaskCoordination(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency_id} → {self.task_id}"
+
+
+class Milestone(TimeStamped):
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="milestones")
+    name = models.CharField(_("name"), max_length=300)
+    due_date = models.DateField(_("due date"))
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["task_id", "due_date", "position", "id"]
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TaskDependency(TimeStamped):
+    """Finish-to-start: ``task`` can finish only after ``depends_on`` has finished."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="dependencies")
+    depends_on = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="dependents")
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["task", "depends_on"], name="uniq_task_dependency"),
+            models.CheckConstraint(
+                condition=~models.Q(task=models.F("depends_on")), name="dependency_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_id} ← {self.depends_on_id}"
+
+
+class DeadlineExtension(TimeStamped):
+    """Requested by the lead agency, granted or refused by the assigning level; the original
+    deadline stays on the task (``original_due_date``)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting decision")
+        GRANTED = "granted", _("Granted")
+        REFUSED = "refused", _("Refused")
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="extensions")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    current_due_date = models.DateField(_("due date when requested"))
+    proposed_due_date = models.DateField(_("proposed due date"))
+    reason = models.TextField(_("reason"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    scope_paths = ("task__lead_agency__path", "task__assigned_by__path")
+    scope_resolution = "task__resolution_id"
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("deadline extension")
+        verbose_name_plural = _("deadline extensions")
+
+    def __str__(self) -> str:
+        return f"{self.task_id}: {self.current_due_date} → {self.proposed_due_date}"

@@ -1,0 +1,121 @@
+"""The common language: one indicator catalogue.
+
+An ``Indicator`` is the stable identity (its code); each change of definition creates a new
+``IndicatorVersion``, so values reported against an older version keep their meaning. Targets
+and observations point at the version they were defined against.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from resmon.core.access import Role
+from resmon.core.models import TimeStamped
+
+
+class Direction(models.TextChoices):
+    HIGHER = "higher", _("Higher is better")
+    LOWER = "lower", _("Lower is better")
+
+
+class Aggregation(models.TextChoices):
+    SUM = "sum", _("Sum")
+    AVERAGE = "avg", _("Average")
+    MIN = "min", _("Minimum")
+    MAX = "max", _("Maximum")
+    LAST = "last", _("Last value")
+    RATIO = "ratio", _("Ratio of two indicators")
+
+
+class Frequency(models.TextChoices):
+    MONTH = "month", _("Monthly")
+    QUARTER = "quarter", _("Quarterly")
+    HALF_YEAR = "half_year", _("Half-yearly")
+    YEAR = "year", _("Yearly")
+
+
+class Indicator(TimeStamped):
+    code = models.CharField(_("code"), max_length=40, unique=True, help_text=_("e.g. NQ57-DVC-01"))
+    is_active = models.BooleanField(_("in use"), default=True)
+    is_demo = models.BooleanField(_("demo data"), default=False)
+    current = models.ForeignKey(
+        "IndicatorVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("current version"),
+    )
+
+    # The catalogue is the common language: every signed-in user reads it; system administrators edit it.
+    scope_public = True
+    scope_actions = {"change": {Role.SYSTEM_ADMIN}}
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.current.name if self.current_id else ''}".strip()
+
+    def owner_paths(self) -> tuple[str, ...]:
+        return ()
+
+
+class IndicatorVersion(models.Model):
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="versions")
+    version = models.PositiveIntegerField(_("version"))
+    name = models.CharField(_("name"), max_length=300)
+    definition = models.TextField(
+        _("definition"), help_text=_("What is counted, how, and from which source.")
+    )
+    unit = models.CharField(_("unit"), max_length=40, help_text=_("e.g. %, VND billion, persons"))
+    direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices)
+    aggregation = models.CharField(_("aggregation up the tree"), max_length=10, choices=Aggregation.choices)
+    numerator = models.ForeignKey(
+        Indicator,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("numerator (for a ratio)"),
+    )
+    denominator = models.ForeignKey(
+        Indicator,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("denominator (for a ratio)"),
+    )
+    frequency = models.CharField(_("frequency"), max_length=10, choices=Frequency.choices)
+    owner_agency = models.ForeignKey(
+        "agencies.Agency",
+        on_delete=models.PROTECT,
+        related_name="owned_indicators",
+        verbose_name=_("owner agency"),
+    )
+    resolution_hint = models.CharField(
+        _("resolutions it serves"), max_length=100, blank=True, help_text=_("e.g. 57-NQ/TW")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    change_note = models.CharField(_("what changed"), max_length=300, blank=True)
+
+    scope_public = True
+
+    class Meta:
+        ordering = ["indicator__code", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "version"], name="uniq_indicator_version")
+        ]
+        verbose_name = _("indicator version")
+        verbose_name_plural = _("indicator versions")
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} v{self.version} {self.name}"
