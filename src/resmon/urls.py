@@ -4,5 +4,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("resmon.api.urls")),
     path("accounts/", include("resmon.accounts.urls")),
+    path("catalogue/", include("resmon.catalogue.urls")),
+    path("planning/", include("resmon.planning.urls")),
     path("", include("resmon.web.urls")),
 ]

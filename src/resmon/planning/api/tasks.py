@@ -17,9 +17,9 @@ from resmon.core import clock
 from resmon.core.apikit import Id, PageQuery, PathId, clean_text, paginate, parse_choice, parse_date
 from resmon.core.errors import ValidationFailed
 
-from . import selectors
-from .models import ActionProgram, Resolution, Task
-from .status import TaskStatus
+from .. import selectors
+from ..models import ActionProgram, Resolution, Task
+from ..status import TaskStatus
 
 router = Router(tags=["planning"])
 

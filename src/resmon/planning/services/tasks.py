@@ -15,8 +15,8 @@ from resmon.core.access import can
 from resmon.core.errors import PermissionRefused, ValidationFailed
 from resmon.core.models import check_version
 
-from .models import ActionProgram, DeliverableType, ReviewPeriod, Task
-from .status import TaskState
+from ..models import ActionProgram, DeliverableType, ReviewPeriod, Task
+from ..status import TaskState
 
 EDITABLE_FIELDS = (
     "title",
