@@ -24,8 +24,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from resmon.accounts import selectors as accounts_selectors
 from resmon.accounts.models import User
 from resmon.agencies.selectors import agencies_visible
+from resmon.catalogue import selectors as catalogue_selectors
+from resmon.catalogue import services as catalogue_services
+from resmon.catalogue.models import Indicator
+from resmon.core.access import Role
 from resmon.planning import selectors as planning
 from resmon.planning.models import ActionProgram, Task
+from tests.planning.kpi_helpers import matrix_objects, matrix_visible_ids
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +44,7 @@ class Route:
     kind: str
     obj: str | None = None  # the kind of object the URL names: task, agency, program, resolution, user
     admin: bool = False  # account administration: agency and system administrators only
+    sysadmin: bool = False  # catalogue writes: system administrators only (pages 404, API 403 for others)
     method: str = "GET"
     lists: tuple[str, ...] = ()  # what the response lists (checked against the scope)
     ok: tuple[int, ...] = (200,)  # what an allowed user may get
@@ -75,6 +81,38 @@ ROUTES: dict[str, Route] = {
     "web:task_list": Route(PAGE, lists=("task",)),
     "web:task_detail": Route(PAGE, obj="task"),
     "web:task_children": Route(PAGE, obj="task", lists=("task",)),
+    "restructuring:event_list": Route(PAGE),
+    # --- indicator catalogue: read by everyone signed in, written by system administrators
+    "catalogue:indicator_list": Route(PAGE),
+    "catalogue:indicator_detail": Route(PAGE, obj="indicator"),
+    "catalogue:indicator_create": Route(PAGE, sysadmin=True),
+    "catalogue:indicator_revise": Route(PAGE, obj="indicator", sysadmin=True),
+    # an empty reason: the administrator is sent back to the page with the message
+    "catalogue:indicator_set_active": Route(
+        PAGE, obj="indicator", sysadmin=True, method="POST", data={"active": "0", "reason": ""}, ok=(302,)
+    ),
+    "api:list_indicators": Route(API, lists=("indicator",)),
+    "api:get_indicator": Route(API, obj="indicator"),
+    # a well-formed body naming no agency: system administrators get the validation error, others 403
+    "api:create_indicator": Route(
+        API,
+        sysadmin=True,
+        method="POST",
+        data={
+            "code": "MT-02",
+            "name": "Thử",
+            "definition": "Thử",
+            "unit": "%",
+            "direction": "higher",
+            "aggregation": "avg",
+            "frequency": "year",
+            "owner_agency": 2**63 - 1,
+        },
+        ok=(400,),
+    ),
+    "api:revise_indicator": Route(
+        API, obj="indicator", sysadmin=True, method="POST", data={"change_note": ""}, ok=(400,)
+    ),
     # --- API
     # the index, the schema and its docs page are public: they describe the API, not its data
     "api_index": Route(PUBLIC),
@@ -105,6 +143,101 @@ ROUTES: dict[str, Route] = {
     "api:get_program": Route(API, obj="program"),
     "api:list_tasks": Route(API, lists=("task",)),
     "api:get_task": Route(API, obj="task"),
+    # --- the Excel round trip of a programme: export to whoever sees it; the upload page says when
+    # the user may not change it; the import API refuses (403) or, for those who may, wants a file (400)
+    "planning:program_export_xlsx": Route(PAGE, obj="program"),
+    "planning:program_import_xlsx": Route(PAGE, obj="program"),
+    "api:export_program_xlsx": Route(API, obj="program"),
+    "api:import_program_xlsx": Route(API, obj="program", method="POST", data={}, ok=(400, 403)),
+    # --- task KPIs and deadline extensions (a visible task the user may not change is a 404 on pages)
+    "planning:kpi_new": Route(PAGE, obj="task", ok=(200, 404)),
+    "planning:kpi_edit": Route(PAGE, obj="kpi", ok=(200, 404)),
+    "planning:kpi_delete": Route(PAGE, obj="kpi", method="POST", ok=(302, 404)),
+    "planning:extension_request": Route(PAGE, obj="task", method="POST", data={}, ok=(200, 404)),
+    "planning:extension_list": Route(PAGE),
+    "planning:extension_detail": Route(PAGE, obj="extension"),
+    "planning:extension_withdraw": Route(PAGE, obj="extension", method="POST", ok=(302, 404)),
+    "api:list_task_kpis": Route(API, obj="task"),
+    "api:add_task_kpi": Route(
+        API, obj="task", method="POST", data={"indicator": 2**63 - 1, "targets": []}, ok=(400, 403)
+    ),
+    "api:update_task_kpi": Route(API, obj="kpi", method="PUT", data={"targets": []}, ok=(400, 403)),
+    "api:delete_task_kpi": Route(API, obj="kpi", method="DELETE", ok=(204, 403, 404)),
+    "api:list_extensions": Route(API, lists=("extension",)),
+    "api:request_task_extension": Route(
+        API, obj="task", method="POST", data={"proposed_due_date": "2000-01-01", "reason": "x"}, ok=(400, 403)
+    ),
+    "api:decide_task_extension": Route(
+        API, obj="extension", method="POST", data={"grant": False, "note": ""}, ok=(400, 403)
+    ),
+    # --- programmes, six clears, clauses and coverage (a visible programme the user may not
+    # change is a 403 on its forms); routes naming no fixture object use an id that does not exist
+    "planning:program_new": Route(PAGE, ok=(404,)),
+    "planning:program_edit": Route(PAGE, obj="program", ok=(200, 403)),
+    "planning:program_issue": Route(PAGE, obj="program", ok=(200, 403)),
+    "planning:amendment_new": Route(PAGE, obj="program", ok=(200, 403)),
+    "planning:amendment_close": Route(PAGE, method="POST", kwargs={"pk": 2**31 - 1}, ok=(404,)),
+    "planning:clears": Route(PAGE, lists=("task",)),
+    "planning:clause_list": Route(PAGE, obj="resolution"),
+    "planning:clause_edit": Route(PAGE, kwargs={"pk": 2**31 - 1}, ok=(404,)),
+    "planning:coverage": Route(PAGE, obj="resolution"),
+    "planning:task_clauses": Route(PAGE, obj="task", method="POST", data={}, ok=(302, 403)),
+    "api:issue_program": Route(
+        API,
+        obj="program",
+        method="POST",
+        data={"number": "", "issued_on": "2025-01-01", "signer": ""},
+        ok=(400, 403),
+    ),
+    "api:open_program_amendment": Route(
+        API, obj="program", method="POST", data={"decided_on": "2025-01-01", "reason": ""}, ok=(400, 403)
+    ),
+    "api:program_clears": Route(API, obj="program"),
+    "api:task_clears": Route(API, obj="task"),
+    "api:resolution_clauses": Route(API, obj="resolution"),
+    "api:import_resolution_clauses": Route(
+        API, obj="resolution", sysadmin=True, method="POST", data={"text": ""}, ok=(400,)
+    ),
+    "api:resolution_coverage": Route(API, obj="resolution"),
+    # --- decomposition editor (writes answer a refusal or a validation error: nothing changes)
+    "planning:program_tree": Route(PAGE, obj="program", lists=("task",)),
+    "planning:task_new": Route(PAGE, obj="program", ok=(200, 403)),
+    "planning:subtask_new": Route(PAGE, obj="task", ok=(200, 403)),
+    "planning:task_edit": Route(PAGE, obj="task", ok=(200, 403)),
+    "planning:task_move": Route(PAGE, obj="task", ok=(200, 403)),
+    "planning:task_split": Route(PAGE, obj="task", ok=(200, 403)),
+    "planning:task_reorder": Route(PAGE, obj="task", method="POST", data={"direction": "up"}, ok=(302,)),
+    "planning:task_delete": Route(PAGE, method="POST", kwargs={"pk": 2**62}, ok=(404,)),
+    "planning:milestone_add": Route(PAGE, obj="task", method="POST", data={"name": ""}, ok=(302,)),
+    "planning:milestone_done": Route(PAGE, obj="task", method="POST", kwargs={"mid": 2**62}, ok=(404,)),
+    "planning:milestone_delete": Route(PAGE, obj="task", method="POST", kwargs={"mid": 2**62}, ok=(404,)),
+    "planning:dependency_add": Route(PAGE, obj="task", method="POST", data={"depends_on": ""}, ok=(302,)),
+    "planning:dependency_remove": Route(PAGE, obj="task", method="POST", kwargs={"other": 2**62}, ok=(302,)),
+    "api:create_program_task": Route(
+        API, obj="program", method="POST", data={"title": "", "lead_agency": 2**63 - 1}, ok=(400, 403)
+    ),
+    "api:create_subtask": Route(
+        API, obj="task", method="POST", data={"title": "", "lead_agency": 2**63 - 1}, ok=(400, 403)
+    ),
+    "api:update_task": Route(
+        API, obj="task", method="PATCH", data={"version": 1, "title": ""}, ok=(400, 403)
+    ),
+    "api:delete_task": Route(API, method="DELETE", kwargs={"task_id": 2**62}, ok=(404,)),
+    "api:move_task": Route(API, obj="task", method="POST", data={"parent": 2**63 - 1}, ok=(404,)),
+    "api:split_task": Route(API, obj="task", method="POST", data={"parts": []}, ok=(400, 403)),
+    "api:add_dependency": Route(API, obj="task", method="POST", data={"depends_on": 2**63 - 1}, ok=(404,)),
+    "api:remove_dependency": Route(
+        API, obj="task", method="DELETE", kwargs={"depends_on_id": 2**62}, ok=(404,)
+    ),
+    "api:waiting_on": Route(API, obj="task"),
+    "api:list_milestones": Route(API, obj="task"),
+    "api:add_milestone": Route(
+        API, obj="task", method="POST", data={"name": "", "due_date": "2026-01-01"}, ok=(400, 403)
+    ),
+    "api:update_milestone": Route(API, obj="task", method="PATCH", kwargs={"milestone_id": 2**62}, ok=(404,)),
+    "api:delete_milestone": Route(
+        API, obj="task", method="DELETE", kwargs={"milestone_id": 2**62}, ok=(404,)
+    ),
     # an unknown path under /api/v1/ is a problem+json 404 for everyone (it reveals nothing)
     "api_not_found": Route(PUBLIC, url="/api/v1/no-such-endpoint", ok=(404,)),
 }
@@ -172,6 +305,10 @@ def objects_of(world, kind: str) -> list[Any]:
         return list(ActionProgram.objects.order_by("pk"))
     if kind == "resolution":
         return [world.res, world.res2]
+    if kind == "indicator":
+        return [matrix_indicator(world)]
+    if kind in ("kpi", "extension"):
+        return matrix_objects(world, kind)
     if kind == "user":
         return [
             world.users[k] for k in ("xa_officer", "hni_so_officer", "hcm_officer", "hni_admin", "sysadmin")
@@ -188,6 +325,10 @@ def visible_ids(user: User, kind: str) -> set[int]:
         qs = planning.programs_visible(user)
     elif kind == "resolution":
         qs = planning.resolutions_visible(user)
+    elif kind == "indicator":
+        qs = catalogue_selectors.indicators(user)
+    elif kind in ("kpi", "extension"):
+        return matrix_visible_ids(user, kind)
     elif kind == "user":
         if not accounts_selectors.may_administer(user):
             return set()
@@ -209,9 +350,11 @@ def url_for(name: str, route: Route, pattern: URLPattern, obj: Any = None) -> st
 
 
 def call(client: Client, route: Route, url: str):
-    if route.method == "POST":
+    if route.method != "GET":
         if route.kind == API or url.startswith("/api/"):
-            return client.post(url, data=json.dumps(route.data or {}), content_type="application/json")
+            return client.generic(
+                route.method, url, json.dumps(route.data or {}), content_type="application/json"
+            )
         return client.post(url, data=route.data or {})
     return client.get(url)
 
@@ -229,11 +372,32 @@ def is_admin(user: User) -> bool:
     return accounts_selectors.may_administer(user)
 
 
+def refused(route: Route, user: User) -> bool:
+    return (route.admin and not is_admin(user)) or (route.sysadmin and user.role != Role.SYSTEM_ADMIN)
+
+
 def expected_denial(route: Route) -> int:
     """What a signed-in user outside an administration route gets."""
-    if route.kind == API and route.obj is None:
+    if route.kind == API and (route.obj is None or route.sysadmin):
         return 403
     return 404
+
+
+def matrix_indicator(world) -> Indicator:
+    found = Indicator.objects.filter(code="MT-01").first()
+    if found:
+        return found
+    return catalogue_services.create_indicator(
+        world.users["sysadmin"],
+        code="MT-01",
+        name="Chỉ tiêu kiểm thử",
+        definition="Kiểm thử ma trận quyền.",
+        unit="%",
+        direction="higher",
+        aggregation="avg",
+        frequency="year",
+        owner_agency=world.bo_khcn,
+    )
 
 
 @pytest.mark.parametrize("name", sorted(ROUTES))
@@ -275,7 +439,7 @@ def test_signed_in(name, matrix_world):
                 if status not in route.ok:
                     failures.append(f"{where}: {status}, expected {route.ok}")
                 continue
-            if route.admin and not is_admin(user):
+            if refused(route, user):
                 want: tuple[int, ...] = (expected_denial(route),)
             elif obj is not None and obj.pk not in allowed_ids:
                 want = (404,)

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "resmon.accounts",
     "resmon.catalogue",
     "resmon.planning",
+    "resmon.restructuring",
     "resmon.web",
     "resmon.api",
     "resmon.demo",

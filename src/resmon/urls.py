@@ -6,5 +6,6 @@ urlpatterns = [
     path("accounts/", include("resmon.accounts.urls")),
     path("catalogue/", include("resmon.catalogue.urls")),
     path("planning/", include("resmon.planning.urls")),
+    path("restructuring/", include("resmon.restructuring.urls")),
     path("", include("resmon.web.urls")),
 ]

@@ -179,7 +179,16 @@ def _check_agencies():
     assert ministries.count() == 17
     assert all(m.path.startswith(ducp.path) and m.depth == ducp.depth + 1 for m in ministries)
     assert Agency.objects.filter(kind=AgencyKind.MINISTRY_UNIT).count() == 17 * 3
-    assert Agency.objects.filter(kind=AgencyKind.PROVINCIAL_DEPARTMENT).count() == 34 * 8
+    departments = Agency.objects.filter(kind=AgencyKind.PROVINCIAL_DEPARTMENT)
+    assert departments.filter(valid_to__isnull=True).count() == 34 * 8
+    # the former provinces' departments stay in the tree as history, under the new People's Committee
+    assert departments.filter(valid_to=dt.date(2025, 6, 11)).count() == 63 * 3
+    old = Agency.objects.get(code="CU-HAGIANG-SKHCN")
+    assert Agency.objects.get_parent(old).code == "TQG-UBND"
+    assert set(Agency.objects.get(code="TQG-SKHCN").predecessors.values_list("code", flat=True)) == {
+        "CU-HAGIANG-SKHCN",
+        "CU-TUYENQUANG-SKHCN",
+    }
 
     communes = Agency.objects.filter(kind=AgencyKind.COMMUNE_PARTY)
     split = dict(
@@ -205,7 +214,9 @@ def _check_plans():
     programs = ActionProgram.objects.all()
     assert programs.filter(agency__code="DUCP").count() == 7
     per_province = Counter(
-        programs.filter(agency__kind=AgencyKind.PROVINCIAL_PARTY).values_list("agency__code", flat=True)
+        programs.filter(agency__kind=AgencyKind.PROVINCIAL_PARTY, agency__valid_to__isnull=True).values_list(
+            "agency__code", flat=True
+        )
     )
     assert len(per_province) == 34 and set(per_province.values()) == {7}
     assert (
@@ -214,7 +225,18 @@ def _check_plans():
     )
     assert not programs.exclude(status=ActionProgram.Status.ISSUED).exists()
     assert not programs.filter(issued_on__lte=F("resolution__issued_on")).exists()
-    assert programs.filter(number__endswith="-CTr/TU").count() == 34 * 7
+    # the former provinces issued theirs for 57 and 59; the merger carried one into each new
+    # province (with the others' tasks) and left the others, emptied, with their former agency
+    assert programs.filter(number__endswith="-CTr/TU").count() == 34 * 5 + 63 * 2
+    kept = programs.filter(agency__code="TQG", resolution__number="57-NQ/TW").get()
+    assert kept.issued_on < dt.date(2025, 6, 12)
+    assert (
+        kept.tasks.filter(lead_agency__code="TQG-UBND").exists()
+        or kept.tasks.filter(lead_agency__code__startswith="TQG-S").exists()
+    )
+    assert kept.tasks.filter(code__contains="-CTr/TU · ").exists()
+    emptied = programs.filter(agency__valid_to__isnull=False)
+    assert emptied.count() == (63 - 34) * 2 and not Task.objects.filter(program__in=emptied).exists()
 
 
 def _check_tasks():

@@ -22,6 +22,7 @@ from ninja.utils import check_csrf
 from resmon.accounts import tokens
 from resmon.accounts.api import router as accounts_router
 from resmon.agencies.api import router as agencies_router
+from resmon.catalogue.api import router as catalogue_router
 from resmon.planning.api import router as planning_router
 
 from . import errors
@@ -98,3 +99,4 @@ errors.install(api)
 api.add_router("", accounts_router)
 api.add_router("", agencies_router)
 api.add_router("", planning_router)
+api.add_router("", catalogue_router)

@@ -1,4 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "catalogue"
-urlpatterns: list = []
+urlpatterns = [
+    path("indicators/", views.indicator_list, name="indicator_list"),
+    path("indicators/new/", views.indicator_create, name="indicator_create"),
+    path("indicators/<int:pk>/", views.indicator_detail, name="indicator_detail"),
+    path("indicators/<int:pk>/revise/", views.indicator_revise, name="indicator_revise"),
+    path("indicators/<int:pk>/active/", views.indicator_set_active, name="indicator_set_active"),
+]

@@ -15,6 +15,7 @@ def navigation(request):
         ("/programs/", "resolutions"),
         ("/tasks/", "tasks"),
         ("/agencies/", "agencies"),
+        ("/catalogue/", "catalogue"),
         ("/accounts/users/", "admin"),
         ("/accounts/tokens/", "tokens"),
     ):

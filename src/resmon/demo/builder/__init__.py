@@ -19,11 +19,14 @@ from resmon.agencies.models import Agency, AgencyKind
 from resmon.audit.services import record
 from resmon.core import clock
 from resmon.planning.models import ActionProgram, Resolution, Task, TaskCoordination
+from resmon.restructuring.replay import read_rows, replay_merger
 
+from .former import build_former
+from .indicators import seed_indicators
 from .people import DOCUMENTED_USERNAMES, create_accounts, documented_accounts
 from .plans import PlanBuilder
 from .resolutions import RESOLUTIONS, create_resolutions
-from .tree import build_tree, save_tree
+from .tree import DATA_DIR, MERGER_DAY, attach_provinces, build_tree, save_tree
 
 SEED = 2025
 MARKER_RESOLUTION = "57-NQ/TW"
@@ -69,22 +72,44 @@ def load(
             progress(name, time.perf_counter() - started)
 
     with transaction.atomic():
-        tree = build_tree(seed)
+        tree = build_tree(seed)  # the centre and the 63 former provinces
         save_tree(tree)
-        phase("agencies")
         resolutions = create_resolutions()
-        plans = PlanBuilder(tree, resolutions, today, seed)
+        former = PlanBuilder(tree, resolutions, today, seed)
+        build_former(former)
+        former.apply_progress()
+        former.save()
+        phase("former provinces")
+        replay_merger(None, read_rows(DATA_DIR / "provinces-2025.csv"), effective_on=MERGER_DAY, totals=False)
+        phase("merger replayed")
+        attach_provinces(tree, seed)
+        phase("agencies")
+        plans = PlanBuilder(tree, resolutions, today, seed, existing=carried_programs())
         plans.build_central()
         plans.build_provinces()
         plans.apply_progress()
         phase("plans built")
         plans.save()
         phase("plans saved")
+        seed_indicators(seed)
         create_accounts(tree, resolutions, seed)
         counts = current_counts()
         record(None, "demo.loaded", None, object_type="demo", object_repr="Demo data set", after=counts)
         phase("accounts and audit")
     return counts
+
+
+def carried_programs() -> dict[tuple[str, str], tuple[ActionProgram, int]]:
+    """The programmes the merger handed to the new provinces, with their highest top task number."""
+    out = {}
+    carried = ActionProgram.objects.filter(
+        agency__kind=AgencyKind.PROVINCIAL_PARTY, agency__valid_to__isnull=True
+    ).select_related("agency", "resolution")
+    for prog in carried:
+        codes = prog.tasks.filter(parent__isnull=True).values_list("code", flat=True)
+        top = max((int(c) for c in codes if c.isdigit()), default=0)
+        out[(prog.agency.code, prog.resolution.number)] = (prog, top)
+    return out
 
 
 def current_counts() -> dict[str, Any]:

@@ -66,9 +66,18 @@ class PlanSet:
 
 class PlanBuilder:
     def __init__(
-        self, tree: AgencyTree, resolutions: dict[str, Resolution], today: dt.date, seed: int = 2025
+        self,
+        tree: AgencyTree,
+        resolutions: dict[str, Resolution],
+        today: dt.date,
+        seed: int = 2025,
+        existing: dict[tuple[str, str], tuple[ActionProgram, int]] | None = None,
     ):
         self.tree = tree
+        # programmes a province already holds (carried over by the merger): (agency code,
+        # resolution number) -> (programme, its highest top-level task number)
+        self.existing = existing or {}
+        self._starts: dict[int, dt.date] = {}
         self.resolutions = resolutions
         self.today = today
         self.rng = random.Random(seed)
@@ -120,6 +129,7 @@ class PlanBuilder:
             status=ActionProgram.Status.ISSUED,
         )
         self.out.programs.append(prog)
+        self._starts[id(prog)] = issued
         return prog
 
     @staticmethod
@@ -258,7 +268,14 @@ class PlanBuilder:
             MERGER_DAY + dt.timedelta(days=rng.randint(15, 60)),
         )
         secretary = "Bí thư Thành ủy" if prov.is_city else "Bí thư Tỉnh ủy"
-        prog = self.program(res, prov.party, f"{number}-CTr/TU", f"{person_name(rng)} – {secretary}", issued)
+        carried, offset = self.existing.get((prov.code, res.number), (None, 0))
+        if carried is not None:  # the merger handed this province its predecessors' programme
+            prog = carried
+            self._starts[id(prog)] = issued
+        else:
+            prog = self.program(
+                res, prov.party, f"{number}-CTr/TU", f"{person_name(rng)} – {secretary}", issued
+            )
         # The People's Committee's implementing plan (state-style number), due within a month;
         # most provinces issued it on time, some a little late.
         plan_day = issued + dt.timedelta(days=rng.choice((10, 15, 20, 25, 28, 35, 45)))
@@ -269,12 +286,12 @@ class PlanBuilder:
             f"Kế hoạch số {rng.randint(40, 480)}/KH-UBND ngày {vn_date(plan_day)} của UBND {prov.full_place}"
         )
         due = issued + dt.timedelta(days=30)
-        plan = self.task(prog, None, "1", prov.ubnd, prov.party, title, vocab.KE_HOACH, plan_no, due)
+        k = offset + 1
+        plan = self.task(prog, None, str(k), prov.ubnd, prov.party, title, vocab.KE_HOACH, plan_no, due)
         plan.source_clause = f"Mục IV Nghị quyết số {res.number}"
         self._done_on[id(plan)] = plan_day
         items = vocab.PROVINCE[res.number]
         chosen = sorted(rng.sample(range(len(items)), rng.randint(4, 5)))
-        k = 1
         for index in chosen:
             k += 1
             self._province_item(prog, prov, items[index], str(k), issued, index + 1)
@@ -346,7 +363,7 @@ class PlanBuilder:
 
     # -- progress and saving ------------------------------------------------------------------
     def apply_progress(self) -> None:
-        starts = {id(p): p.issued_on for p in self.out.programs}
+        starts = self._starts
         for level in reversed(self.out.levels):
             for task in level:
                 kids = self.out.children.get(id(task))

@@ -80,6 +80,7 @@ DEPARTMENTS = (
     ("STP", "Sở Tư pháp"),
     ("SNNMT", "Sở Nông nghiệp và Môi trường"),
 )
+FORMER_DEPARTMENTS = ("SNV", "STC", "SKHCN")  # the departments the demo gives a former province
 FORMER_CITIES = {"Hà Nội", "Hải Phòng", "Đà Nẵng", "Thành phố Hồ Chí Minh", "Cần Thơ"}
 
 
@@ -92,6 +93,26 @@ class Commune:
 
 
 @dataclass
+class FormerProvince:
+    """One of the 63 provinces before the merger: its party committee, People's Committee and a
+    few departments, active until the merger replays them into the new province."""
+
+    name: str  # "Hà Giang"
+    is_city: bool
+    party: Agency
+    ubnd: Agency
+    departments: dict[str, Agency] = field(default_factory=dict)
+
+    @property
+    def full_place(self) -> str:
+        return (
+            self.name
+            if self.name.startswith("Thành phố")
+            else f"{'thành phố' if self.is_city else 'tỉnh'} {self.name}"
+        )
+
+
+@dataclass
 class Province:
     code: str
     name: str  # "Thành phố Hà Nội", "Lai Châu"
@@ -101,7 +122,7 @@ class Province:
     ubnd: Agency | None = None
     departments: dict[str, Agency] = field(default_factory=dict)
     communes: list[Commune] = field(default_factory=list)
-    former: list[Agency] = field(default_factory=list)
+    former: list[FormerProvince] = field(default_factory=list)
 
     @property
     def place(self) -> str:
@@ -216,54 +237,74 @@ def build_tree(seed: int = 2025) -> AgencyTree:
         )
         for row in read_csv("provinces-2025.csv")
     ]
-    split = commune_split([ProvinceShape(p.code, p.is_city, len(p.formed_from)) for p in provinces])
-    for prov in provinces:
-        _build_province(alloc, root, prov, split[prov.code], random.Random(f"{seed}:communes:{prov.code}"))
-    for prov in provinces:  # the 63 former provincial party committees, dissolved by the merger
+    for prov in provinces:  # the 63 former provinces, active until the merger is replayed
         for former in prov.formed_from:
-            is_city = former in FORMER_CITIES
-            prov.former.append(
-                alloc.add(
-                    root,
-                    code=_former_code(former),
-                    name=f"{'Thành ủy' if is_city else 'Tỉnh ủy'} {former}",
-                    kind=AgencyKind.PROVINCIAL_PARTY,
-                    level=Level.PROVINCE,
-                    admin_type="city" if is_city else "province",
-                    valid_to=FORMER_UNTIL,
-                )
-            )
+            prov.former.append(_build_former(alloc, root, former))
     return AgencyTree(root, central, ministries, units, provinces, alloc.nodes)
 
 
-def _build_province(alloc: _PathAllocator, root: Agency, prov: Province, split: dict[str, int], rng) -> None:
-    prov.party = alloc.add(
+def _build_former(alloc: _PathAllocator, root: Agency, name: str) -> FormerProvince:
+    is_city = name in FORMER_CITIES
+    code = _former_code(name)
+    party = alloc.add(
         root,
-        code=prov.code,
-        name=prov.party_name,
+        code=code,
+        name=f"{'Thành ủy' if is_city else 'Tỉnh ủy'} {name}",
         kind=AgencyKind.PROVINCIAL_PARTY,
         level=Level.PROVINCE,
-        admin_type="city" if prov.is_city else "province",
-        valid_from=MERGER_DAY,
+        admin_type="city" if is_city else "province",
     )
-    prov.ubnd = alloc.add(
-        prov.party,
-        code=f"{prov.code}-UBND",
-        name=f"UBND {prov.full_place}",
+    former = FormerProvince(name, is_city, party, party)
+    former.ubnd = alloc.add(
+        party,
+        code=f"{code}-UBND",
+        name=f"UBND {former.full_place}",
         kind=AgencyKind.PROVINCIAL_PEOPLES_COMMITTEE,
         level=Level.PROVINCE,
-        valid_from=MERGER_DAY,
     )
     for suffix, dept_name in DEPARTMENTS:
-        prov.departments[suffix] = alloc.add(
-            prov.ubnd,
-            code=f"{prov.code}-{suffix}",
-            name=f"{dept_name} {prov.full_place}",
-            short_name=dept_name,
-            kind=AgencyKind.PROVINCIAL_DEPARTMENT,
-            level=Level.PROVINCE,
-            valid_from=MERGER_DAY,
-        )
+        if suffix in FORMER_DEPARTMENTS:
+            former.departments[suffix] = alloc.add(
+                former.ubnd,
+                code=f"{code}-{suffix}",
+                name=f"{dept_name} {former.full_place}",
+                short_name=dept_name,
+                kind=AgencyKind.PROVINCIAL_DEPARTMENT,
+                level=Level.PROVINCE,
+            )
+    return former
+
+
+def attach_provinces(tree: AgencyTree, seed: int = 2025) -> None:
+    """After the merger replay: load the 34 new provinces, give each the departments the merger
+    did not create, and build their communes (two-tier local government from 1 July 2025)."""
+    made = {a.code: a for a in Agency.objects.filter(valid_to__isnull=True, level=Level.PROVINCE)}
+    alloc = _PathAllocator()
+    for prov in tree.provinces:
+        prov.party, prov.ubnd = made[prov.code], made[f"{prov.code}-UBND"]
+        for suffix, dept_name in DEPARTMENTS:
+            dept = made.get(f"{prov.code}-{suffix}")
+            if dept is None:
+                dept = alloc.add(
+                    prov.ubnd,
+                    code=f"{prov.code}-{suffix}",
+                    name=f"{dept_name} {prov.full_place}",
+                    short_name=dept_name,
+                    kind=AgencyKind.PROVINCIAL_DEPARTMENT,
+                    level=Level.PROVINCE,
+                    valid_from=MERGER_DAY,
+                )
+            prov.departments[suffix] = dept
+    split = commune_split([ProvinceShape(p.code, p.is_city, len(p.formed_from)) for p in tree.provinces])
+    for prov in tree.provinces:
+        _build_communes(alloc, prov, split[prov.code], random.Random(f"{seed}:communes:{prov.code}"))
+    Agency.objects.bulk_create(alloc.nodes, batch_size=BATCH)
+    parents = [p.party for p in tree.provinces] + [p.ubnd for p in tree.provinces]
+    Agency.objects.bulk_update(parents, ["numchild"], batch_size=BATCH)
+    tree.nodes.extend(list(made.values()) + alloc.nodes)
+
+
+def _build_communes(alloc: _PathAllocator, prov: Province, split: dict[str, int], rng) -> None:
     kinds = [COMMUNE] * split[COMMUNE] + [WARD] * split[WARD] + [SPECIAL_ZONE] * split[SPECIAL_ZONE]
     for number, (admin_type, name) in enumerate(zip(kinds, place_names(rng, len(kinds)), strict=True), 1):
         label = f"{ADMIN_WORD[admin_type]} {name}"
@@ -292,12 +333,5 @@ def _build_province(alloc: _PathAllocator, root: Agency, prov: Province, split: 
 
 
 def save_tree(tree: AgencyTree) -> None:
-    """Write every node (ids come back from the database) and link the former provinces."""
+    """Write every node (ids come back from the database)."""
     Agency.objects.bulk_create(tree.nodes, batch_size=BATCH)
-    through = Agency.predecessors.through
-    links = [
-        through(from_agency_id=prov.party.pk, to_agency_id=old.pk)
-        for prov in tree.provinces
-        for old in prov.former
-    ]
-    through.objects.bulk_create(links, batch_size=BATCH)

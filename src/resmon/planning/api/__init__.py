@@ -2,7 +2,11 @@
 
 from ninja import Router
 
-from . import tasks
+from . import excel, kpis, programs, tasks, tree
 
 router = Router()
 router.add_router("", tasks.router)
+router.add_router("", kpis.router)
+router.add_router("", tree.router)
+router.add_router("", programs.router)
+router.add_router("", excel.router)

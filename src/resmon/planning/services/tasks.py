@@ -29,6 +29,8 @@ EDITABLE_FIELDS = (
     "deliverable_type",
     "deliverable",
     "weight",
+    "authority",
+    "deadline_justification",
 )
 
 
@@ -75,9 +77,13 @@ def create_task(
     code: str = "",
     **fields: Any,
 ) -> Task:
-    """Add a task to a programme, assigned by the programme's agency to an agency in its subtree."""
+    """Add a task to a programme, assigned by the programme's agency to an agency in its subtree.
+    Without a code, the task gets the next number among its siblings and goes last."""
+    from .tree import check_coordinating, check_parent_deadline, ensure_editable, next_slot
+
     if not can(actor, "change", program):
         raise PermissionRefused(_("You may not add tasks to this programme."))
+    ensure_editable(program)
     if not lead_agency.path.startswith(program.agency.path):
         raise ValidationFailed(
             _("The lead agency must belong to the programme's agency or the agencies under it."),
@@ -89,41 +95,81 @@ def create_task(
     if unknown:
         raise ValidationFailed(_("Unknown task fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
     data = _validate_task_fields(dict(fields))
+    check_parent_deadline(parent, data)
+    coordinating = check_coordinating(lead_agency, coordinating or [])
+    code = (code or "").strip()
+    position, auto_code = next_slot(program, parent)
+    if code and Task.objects.filter(program=program, code=code).exists():
+        raise ValidationFailed(
+            _("Code %(code)s is already used in this programme; choose another one.") % {"code": code},
+            field="code",
+        )
     task = Task.objects.create(
         program=program,
         resolution_id=program.resolution_id,
         parent=parent,
-        code=code,
+        code=code or auto_code,
+        position=position,
         lead_agency=lead_agency,
         assigned_by=program.agency,
         original_due_date=data.get("due_date"),
         updated_by_name=actor.get_username(),
         **data,
     )
-    for agency, sub_deliverable in coordinating or []:
-        if agency.pk == lead_agency.pk:
-            raise ValidationFailed(
-                _("The lead agency cannot also be a coordinating agency."), field="coordinating_agencies"
-            )
+    for agency, sub_deliverable in coordinating:
         task.coordinations.create(agency=agency, sub_deliverable=sub_deliverable)
-    record(actor, "planning.task_created", task, after=snapshot(task), agency_path=lead_agency.path)
+    after = snapshot(task) | {"coordinating": [[a.pk, d] for a, d in coordinating]}
+    record(actor, "planning.task_created", task, after=after, agency_path=lead_agency.path)
     return task
 
 
 @transaction.atomic
-def update_task(actor: Any, task: Task, *, expected_version: int | None, **fields: Any) -> Task:
-    task = Task.objects.select_for_update().select_related("lead_agency", "assigned_by").get(pk=task.pk)
+def update_task(
+    actor: Any,
+    task: Task,
+    *,
+    expected_version: int | None,
+    lead_agency: Any = None,
+    coordinating: list[tuple[Any, str]] | None = None,
+    **fields: Any,
+) -> Task:
+    """Change a task's fields. ``lead_agency`` re-assigns it (inside the assigning agency's
+    subtree; the audit row keeps the former lead); ``coordinating`` replaces the coordinating
+    agencies with their sub-deliverables."""
+    from .tree import check_coordinating, check_parent_deadline, ensure_editable
+
+    task = (
+        Task.objects.select_for_update()
+        .select_related("lead_agency", "assigned_by", "program", "parent")
+        .get(pk=task.pk)
+    )
     if not can(actor, "change", task):
         raise PermissionRefused(_("You may not change this task."))
+    ensure_editable(task.program)
     check_version(task, expected_version)
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationFailed(
             _("These fields cannot be changed here: %(f)s") % {"f": ", ".join(sorted(unknown))}
         )
-    before = snapshot(task)
+    before = snapshot(task) | {"coordinating": _coordinating_of(task)}
     merged = {f: getattr(task, f) for f in EDITABLE_FIELDS} | fields
     data = _validate_task_fields(merged)
+    check_parent_deadline(task.parent, data)
+    if lead_agency is not None and lead_agency.pk != task.lead_agency_id:
+        if not lead_agency.path.startswith(task.assigned_by.path):
+            raise ValidationFailed(
+                _("The lead agency must be %(agency)s or an agency under it.")
+                % {"agency": task.assigned_by.name},
+                field="lead_agency",
+            )
+        task.lead_agency = lead_agency
+    if coordinating is not None:
+        coordinating = check_coordinating(task.lead_agency, coordinating)
+    elif task.coordinations.filter(agency_id=task.lead_agency_id).exists():
+        raise ValidationFailed(
+            _("The lead agency cannot also be a coordinating agency."), field="coordinating_agencies"
+        )
     for name, value in data.items():
         setattr(task, name, value)
     if task.original_due_date is None and task.due_date:
@@ -131,15 +177,23 @@ def update_task(actor: Any, task: Task, *, expected_version: int | None, **field
     task.version += 1
     task.updated_by_name = actor.get_username()
     task.save()
+    if coordinating is not None:
+        task.coordinations.all().delete()
+        for agency, sub_deliverable in coordinating:
+            task.coordinations.create(agency=agency, sub_deliverable=sub_deliverable)
     record(
         actor,
         "planning.task_updated",
         task,
         before=before,
-        after=snapshot(task),
+        after=snapshot(task) | {"coordinating": _coordinating_of(task)},
         agency_path=task.lead_agency.path,
     )
     return task
+
+
+def _coordinating_of(task: Task) -> list[list[Any]]:
+    return [[c.agency_id, c.sub_deliverable] for c in task.coordinations.order_by("agency_id")]
 
 
 @transaction.atomic

@@ -2,6 +2,7 @@ from django.shortcuts import render
 
 from resmon.agencies import selectors as agencies
 from resmon.planning import selectors as planning
+from resmon.restructuring import selectors as restructuring
 
 from ..filters import parse_id
 from .common import page, paginate
@@ -58,6 +59,7 @@ def agency_detail(request, pk):
             "crumbs": agencies.breadcrumb(user, agency),
             "children": _children(user, agency),
             "history": agencies.history(user, agency),
+            "events": list(restructuring.events_of(user, agency)[:20]),
             "task_count": led.count(),
             "status_counts": planning.status_counts(led),
         },

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from resmon.core import clock
 from resmon.planning import selectors as planning
+from resmon.planning import selectors_kpis
 from resmon.planning.status import TaskStatus
 
 from .common import page
@@ -70,6 +71,7 @@ def home(request):
             "due_soon_url": numbers[2]["url"],
             "inspection_grants": user.grants.select_related("agency").order_by("agency__path"),
             "steering": planning.steering_memberships(user),
+            "extensions_to_decide": selectors_kpis.extensions_to_decide(user).count(),
             "today": today,
         },
     )

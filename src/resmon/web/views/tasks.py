@@ -16,6 +16,7 @@ ACTION_LABELS = {
     "planning.task_paused": _("Paused"),
     "planning.task_cancelled": _("Cancelled"),
     "planning.task_active": _("Resumed"),
+    "planning.task_deadline_extended": _("Deadline extended"),
 }
 HIDDEN_FIELDS = {"version", "updated_at", "created_at", "updated_by_name"}
 

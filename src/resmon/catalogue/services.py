@@ -1,0 +1,257 @@
+"""Every write on the indicator catalogue: system administrators only, validated, audited.
+
+A definition is never edited in place: ``revise_indicator`` adds a new ``IndicatorVersion`` and
+moves ``Indicator.current`` to it, so targets and values set against an older version keep the
+meaning they were given.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from resmon.agencies.models import Agency
+from resmon.audit.services import record, snapshot
+from resmon.core.access import Role, can
+from resmon.core.errors import Conflict, PermissionRefused, ValidationFailed
+
+from .models import Aggregation, Direction, Frequency, Indicator, IndicatorVersion
+
+CODE_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.\-]*[A-Za-z0-9])?$")
+DEFINITION_FIELDS = (
+    "name",
+    "definition",
+    "unit",
+    "direction",
+    "aggregation",
+    "frequency",
+    "owner_agency",
+    "numerator",
+    "denominator",
+    "resolution_hint",
+)
+MAX_LENGTHS = {"code": 40, "name": 300, "unit": 40, "resolution_hint": 100, "change_note": 300}
+
+
+def is_catalogue_admin(actor: Any) -> bool:
+    return bool(
+        actor is not None
+        and getattr(actor, "is_authenticated", False)
+        and getattr(actor, "is_active", True)
+        and actor.scope.role == Role.SYSTEM_ADMIN
+    )
+
+
+def _text(value: Any, field: str, *, required: bool, label: str) -> str:
+    text = str(value or "").replace("\x00", "").strip()
+    if required and not text:
+        raise ValidationFailed(_("%(label)s is required.") % {"label": label}, field=field)
+    limit = MAX_LENGTHS.get(field)
+    if limit and len(text) > limit:
+        raise ValidationFailed(
+            _("%(label)s may have at most %(n)s characters.") % {"label": label, "n": limit}, field=field
+        )
+    return text
+
+
+def clean_code(code: Any, *, exclude_pk: int | None = None) -> str:
+    text = _text(code, "code", required=True, label=_("The code")).upper()
+    if not CODE_RE.match(text):
+        raise ValidationFailed(
+            _(
+                "The code “%(code)s” may contain only letters, digits, dashes and dots, "
+                "and must start and end with a letter or digit (e.g. NQ57-DVC-01)."
+            )
+            % {"code": text[:40]},
+            field="code",
+        )
+    clash = Indicator.objects.filter(code__iexact=text)
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise ValidationFailed(
+            _("An indicator with the code %(code)s already exists; choose another code.") % {"code": text},
+            field="code",
+        )
+    return text
+
+
+def _validate_definition(data: dict[str, Any], *, indicator: Indicator | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "name": _text(data.get("name"), "name", required=True, label=_("The name")),
+        "definition": _text(data.get("definition"), "definition", required=True, label=_("The definition")),
+        "unit": _text(data.get("unit"), "unit", required=True, label=_("The unit")),
+        "resolution_hint": _text(
+            data.get("resolution_hint"), "resolution_hint", required=False, label=_("The resolutions")
+        ),
+    }
+    choices = (
+        ("direction", Direction, _("Choose whether higher or lower values are better.")),
+        ("aggregation", Aggregation, _("Choose how values add up the agency tree.")),
+        ("frequency", Frequency, _("Choose how often the indicator is reported.")),
+    )
+    for field, enum, message in choices:
+        value = str(data.get(field) or "").strip()
+        if value not in enum.values:
+            raise ValidationFailed(message, field=field)
+        out[field] = value
+    owner = data.get("owner_agency")
+    if not isinstance(owner, Agency):
+        raise ValidationFailed(_("Choose the agency that owns the indicator."), field="owner_agency")
+    if owner.valid_to is not None:
+        raise ValidationFailed(
+            _("%(agency)s no longer exists; choose a current agency.") % {"agency": owner.name},
+            field="owner_agency",
+        )
+    out["owner_agency"] = owner
+    numerator, denominator = data.get("numerator"), data.get("denominator")
+    if out["aggregation"] == Aggregation.RATIO:
+        for field, value in (("numerator", numerator), ("denominator", denominator)):
+            if not isinstance(value, Indicator):
+                raise ValidationFailed(
+                    _("A ratio needs both a numerator and a denominator indicator."), field=field
+                )
+            if indicator is not None and value.pk == indicator.pk:
+                raise ValidationFailed(_("A ratio cannot use the indicator itself."), field=field)
+        if numerator.pk == denominator.pk:
+            raise ValidationFailed(
+                _("The numerator and the denominator must be different indicators."), field="denominator"
+            )
+    elif numerator is not None or denominator is not None:
+        raise ValidationFailed(
+            _("Only a ratio has a numerator and a denominator; remove them or choose “Ratio”."),
+            field="numerator" if numerator is not None else "denominator",
+        )
+    out["numerator"] = numerator
+    out["denominator"] = denominator
+    return out
+
+
+def _audit_view(version: IndicatorVersion) -> dict[str, Any]:
+    return snapshot(version, [f for f in DEFINITION_FIELDS] + ["version", "change_note"])
+
+
+@transaction.atomic
+def create_indicator(
+    actor: Any,
+    *,
+    code: str,
+    name: str,
+    definition: str,
+    unit: str,
+    direction: str,
+    aggregation: str,
+    frequency: str,
+    owner_agency: Agency | None,
+    numerator: Indicator | None = None,
+    denominator: Indicator | None = None,
+    resolution_hint: str = "",
+    is_demo: bool = False,
+) -> Indicator:
+    """A new catalogue entry with its first version."""
+    if not is_catalogue_admin(actor):
+        raise PermissionRefused(_("Only system administrators manage the indicator catalogue."))
+    clean = clean_code(code)
+    data = _validate_definition(
+        {
+            "name": name,
+            "definition": definition,
+            "unit": unit,
+            "direction": direction,
+            "aggregation": aggregation,
+            "frequency": frequency,
+            "owner_agency": owner_agency,
+            "numerator": numerator,
+            "denominator": denominator,
+            "resolution_hint": resolution_hint,
+        }
+    )
+    indicator = Indicator.objects.create(code=clean, is_demo=is_demo)
+    version = IndicatorVersion.objects.create(indicator=indicator, version=1, created_by=actor, **data)
+    indicator.current = version
+    indicator.save(update_fields=["current", "updated_at"])
+    record(
+        actor,
+        "catalogue.indicator_created",
+        indicator,
+        after={**snapshot(indicator), "definition": _audit_view(version)},
+    )
+    return indicator
+
+
+@transaction.atomic
+def revise_indicator(
+    actor: Any,
+    indicator: Indicator,
+    *,
+    change_note: str,
+    expected_version: int | None = None,
+    **fields: Any,
+) -> IndicatorVersion:
+    """A new version of the definition; fields not given keep their current value."""
+    indicator = Indicator.objects.select_for_update().get(pk=indicator.pk)
+    if not (is_catalogue_admin(actor) and can(actor, "change", indicator)):
+        raise PermissionRefused(_("Only system administrators manage the indicator catalogue."))
+    unknown = set(fields) - set(DEFINITION_FIELDS)
+    if unknown:
+        raise ValidationFailed(
+            _("These fields cannot be changed here: %(f)s") % {"f": ", ".join(sorted(unknown))}
+        )
+    current = indicator.current
+    if expected_version is not None and current.version != int(expected_version):
+        raise Conflict(
+            _(
+                "The indicator was revised meanwhile (now version %(v)s, by %(who)s). "
+                "Reload it and apply your change again."
+            )
+            % {"v": current.version, "who": current.created_by.get_username() if current.created_by else "—"},
+            code="stale_version",
+        )
+    note = _text(change_note, "change_note", required=True, label=_("What changed"))
+    merged = {f: getattr(current, f) for f in DEFINITION_FIELDS} | fields
+    data = _validate_definition(merged, indicator=indicator)
+    if all(data[f] == getattr(current, f) for f in DEFINITION_FIELDS):
+        raise ValidationFailed(_("Nothing in the definition changed; no new version was made."))
+    version = IndicatorVersion.objects.create(
+        indicator=indicator, version=current.version + 1, created_by=actor, change_note=note, **data
+    )
+    indicator.current = version
+    indicator.save(update_fields=["current", "updated_at"])
+    record(
+        actor,
+        "catalogue.indicator_revised",
+        indicator,
+        before=_audit_view(current),
+        after=_audit_view(version),
+        reason=note,
+    )
+    return version
+
+
+@transaction.atomic
+def set_active(actor: Any, indicator: Indicator, active: bool, reason: str) -> Indicator:
+    """Take an indicator out of use (it stays readable, with its history) or back into use."""
+    indicator = Indicator.objects.select_for_update().get(pk=indicator.pk)
+    if not (is_catalogue_admin(actor) and can(actor, "change", indicator)):
+        raise PermissionRefused(_("Only system administrators manage the indicator catalogue."))
+    reason = _text(reason, "reason", required=True, label=_("The reason"))
+    if indicator.is_active == bool(active):
+        message = (
+            _("The indicator is already in use.") if active else _("The indicator is already out of use.")
+        )
+        raise ValidationFailed(message, field="active")
+    before = snapshot(indicator, ["is_active"])
+    indicator.is_active = bool(active)
+    indicator.save(update_fields=["is_active", "updated_at"])
+    record(
+        actor,
+        "catalogue.indicator_activated" if active else "catalogue.indicator_deactivated",
+        indicator,
+        before=before,
+        after=snapshot(indicator, ["is_active"]),
+        reason=reason,
+    )
+    return indicator

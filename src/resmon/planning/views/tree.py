@@ -1,0 +1,379 @@
+"""Pages of the decomposition editor: the programme's task tree with its actions, the task form
+(add, assign down, edit), move, split, delete, milestones and dependencies."""
+
+from __future__ import annotations
+
+import functools
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from resmon.agencies.models import Agency
+from resmon.agencies.selectors import agencies_visible
+from resmon.core.access import can
+from resmon.core.apikit import parse_date
+from resmon.core.errors import DomainError, NotFound
+
+from .. import selectors, selectors_tree
+from ..services import milestones as milestone_services
+from ..services import tasks as task_services
+from ..services import tree as tree_services
+from .tree_forms import CoordinationFormSet, MoveForm, PartFormSet, TaskForm
+
+FIELD_ALIASES = {"coordinating_agencies": None, "code": None, "parent": None}
+
+
+def page(view):
+    """A signed-in page; an object missing or outside the scope is the 404 page."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound:
+            raise Http404 from None
+
+    return wrapper
+
+
+def _task_url(task) -> str:
+    return reverse("web:task_detail", args=[task.pk])
+
+
+def _tree_url(program_id: int, task_id: int | None = None) -> str:
+    url = reverse("planning:program_tree", args=[program_id])
+    return f"{url}#task-{task_id}" if task_id else url
+
+
+def _show_error(form, exc: DomainError) -> None:
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, str(exc.message))
+
+
+# --- the tree ---------------------------------------------------------------------------------
+
+
+@page
+def program_tree(request, pk):
+    user = request.user
+    program = selectors.get_program(user, pk)
+    rows = selectors_tree.program_tree(user, program)
+    for r in rows:
+        r.may_change = can(user, "change", r.task)
+        r.may_assign = r.may_change and user.scope.writes(r.task.lead_agency.path)
+        r.may_move = r.may_change and user.scope.writes(r.task.assigned_by.path)
+    return render(
+        request,
+        "planning/tree.html",
+        {
+            "program": program,
+            "rows": rows,
+            "may_add": can(user, "change", program),
+            "is_draft": program.status == program.Status.DRAFT,
+            "delete_confirm": _("Delete this task? This cannot be undone."),
+        },
+    )
+
+
+# --- task form: add at the top, assign down, edit ---------------------------------------------
+
+
+def _forms(request, *, lead_qs, initial=None, coordinations=()):
+    agency_qs = agencies_visible(request.user)
+    if request.method == "POST":
+        form = TaskForm(request.POST, lead_qs=lead_qs)
+        formset = CoordinationFormSet(request.POST, prefix="coord", form_kwargs={"agency_qs": agency_qs})
+    else:
+        form = TaskForm(initial=initial or {}, lead_qs=lead_qs)
+        formset = CoordinationFormSet(
+            initial=[{"agency": c.agency_id, "sub_deliverable": c.sub_deliverable} for c in coordinations],
+            prefix="coord",
+            form_kwargs={"agency_qs": agency_qs},
+        )
+    return form, formset
+
+
+def _cleaned(form, formset):
+    """The service's keyword arguments from valid forms, or None."""
+    if not (form.is_valid() and formset.is_valid()):
+        return None
+    data = dict(form.cleaned_data)
+    data.pop("version", None)
+    lead = Agency.objects.filter(pk=data.pop("lead_agency")).first()
+    coordinating = []
+    for row in formset.cleaned_data:
+        if row.get("agency"):
+            agency = Agency.objects.filter(pk=row["agency"]).first()
+            if agency is not None:
+                coordinating.append((agency, row.get("sub_deliverable", "")))
+    data["review_period"] = data.get("review_period") or ""
+    data["deliverable_type"] = data.get("deliverable_type") or ""
+    return lead, coordinating, data
+
+
+def _render_form(request, form, formset, **context):
+    return render(request, "planning/task_form.html", {"form": form, "formset": formset, **context})
+
+
+@page
+def task_new(request, pk):
+    """A task at the top of a programme."""
+    user = request.user
+    program = selectors.get_program(user, pk)
+    if not can(user, "change", program):
+        raise PermissionDenied
+    form, formset = _forms(request, lead_qs=Agency.objects.filter(path__startswith=program.agency.path))
+    if request.method == "POST":
+        cleaned = _cleaned(form, formset)
+        if cleaned:
+            lead, coordinating, data = cleaned
+            try:
+                task = task_services.create_task(
+                    user, program=program, lead_agency=lead, coordinating=coordinating, **data
+                )
+            except DomainError as exc:
+                _show_error(form, exc)
+            else:
+                messages.success(request, _("Task %(code)s added.") % {"code": task.code})
+                return redirect(_tree_url(program.pk, task.pk))
+    return _render_form(
+        request, form, formset, program=program, heading=_("New task"), cancel=_tree_url(program.pk)
+    )
+
+
+@page
+def subtask_new(request, pk):
+    """Assign part of a task down: a sub-task led by the task's lead agency or one under it."""
+    user = request.user
+    parent = selectors.get_task(user, pk)
+    if not (can(user, "change", parent) and user.scope.writes(parent.lead_agency.path)):
+        raise PermissionDenied
+    initial = {
+        "due_date": parent.due_date,
+        "ongoing": parent.ongoing,
+        "review_period": parent.review_period,
+        "weight": 1,
+    }
+    lead_qs = Agency.objects.filter(path__startswith=parent.lead_agency.path)
+    form, formset = _forms(request, lead_qs=lead_qs, initial=initial)
+    if request.method == "POST":
+        cleaned = _cleaned(form, formset)
+        if cleaned:
+            lead, coordinating, data = cleaned
+            try:
+                task = tree_services.create_subtask(
+                    user, parent, lead_agency=lead, coordinating=coordinating, **data
+                )
+            except DomainError as exc:
+                _show_error(form, exc)
+            else:
+                messages.success(request, _("Sub-task %(code)s assigned.") % {"code": task.code})
+                return redirect(_tree_url(parent.program_id, task.pk))
+    return _render_form(
+        request,
+        form,
+        formset,
+        program=parent.program,
+        parent=parent,
+        heading=_("Assign a sub-task"),
+        cancel=_task_url(parent),
+    )
+
+
+@page
+def task_edit(request, pk):
+    user = request.user
+    task = selectors.get_task(user, pk)
+    if not can(user, "change", task):
+        raise PermissionDenied
+    initial = {f: getattr(task, f) for f in task_services.EDITABLE_FIELDS}
+    initial |= {"lead_agency": task.lead_agency_id, "version": task.version}
+    lead_qs = Agency.objects.filter(path__startswith=task.assigned_by.path)
+    form, formset = _forms(
+        request, lead_qs=lead_qs, initial=initial, coordinations=selectors.coordinations(task)
+    )
+    if request.method == "POST":
+        cleaned = _cleaned(form, formset)
+        if cleaned:
+            lead, coordinating, data = cleaned
+            try:
+                task_services.update_task(
+                    user,
+                    task,
+                    expected_version=form.cleaned_data.get("version"),
+                    lead_agency=lead,
+                    coordinating=coordinating,
+                    **data,
+                )
+            except DomainError as exc:
+                _show_error(form, exc)
+            else:
+                messages.success(request, _("Task saved."))
+                return redirect(_task_url(task))
+    return _render_form(
+        request,
+        form,
+        formset,
+        program=task.program,
+        task=task,
+        heading=_("Edit task %(code)s") % {"code": task.code},
+        cancel=_task_url(task),
+    )
+
+
+# --- move, reorder, split, delete -------------------------------------------------------------
+
+
+@page
+def task_move(request, pk):
+    user = request.user
+    task = selectors.get_task(user, pk)
+    if not (can(user, "change", task) and user.scope.writes(task.assigned_by.path)):
+        raise PermissionDenied
+    candidates = selectors_tree.move_candidates(user, task)
+    form = MoveForm(
+        request.POST or None, candidates=candidates, initial={"parent": task.parent_id, "position": None}
+    )
+    if request.method == "POST" and form.is_valid():
+        parent_id = form.cleaned_data["parent"]
+        position = form.cleaned_data["position"]
+        try:
+            parent = selectors.get_task(user, parent_id) if parent_id else None
+            moved = tree_services.move_task(user, task, parent, position - 1 if position else None)
+        except DomainError as exc:
+            _show_error(form, exc)
+        else:
+            messages.success(request, _("Task moved; it is now %(code)s.") % {"code": moved.code})
+            return redirect(_tree_url(task.program_id, task.pk))
+    return render(request, "planning/tree_move.html", {"task": task, "form": form})
+
+
+@page
+@require_POST
+def task_reorder(request, pk):
+    user = request.user
+    task = selectors.get_task(user, pk)
+    step = -1 if request.POST.get("direction") == "up" else 1
+    try:
+        tree_services.reorder_task(user, task, max(0, task.position + step))
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    return redirect(_tree_url(task.program_id, task.pk))
+
+
+@page
+def task_split(request, pk):
+    user = request.user
+    task = selectors.get_task(user, pk)
+    if not can(user, "change", task):
+        raise PermissionDenied
+    formset = PartFormSet(request.POST or None, prefix="part")
+    error = ""
+    if request.method == "POST" and formset.is_valid():
+        parts = [
+            {"title": row.get("title", ""), "weight": row.get("weight") or 1}
+            for row in formset.cleaned_data
+            if (row.get("title") or "").strip()
+        ]
+        try:
+            tree_services.split_task(user, task, parts)
+        except DomainError as exc:
+            error = str(exc.message)
+        else:
+            messages.success(request, _("Task split into %(n)s sub-tasks.") % {"n": len(parts)})
+            return redirect(_tree_url(task.program_id, task.pk))
+    return render(request, "planning/tree_split.html", {"task": task, "formset": formset, "error": error})
+
+
+@page
+@require_POST
+def task_delete(request, pk):
+    user = request.user
+    task = selectors.get_task(user, pk)
+    program_id = task.program_id
+    try:
+        tree_services.delete_task(user, task)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        return redirect(_task_url(task))
+    messages.success(request, _("Task deleted."))
+    return redirect(_tree_url(program_id))
+
+
+# --- milestones and dependencies (forms on the task page) -------------------------------------
+
+
+def _back(task, anchor: str):
+    return redirect(f"{_task_url(task)}#{anchor}")
+
+
+@page
+@require_POST
+def milestone_add(request, pk):
+    user = request.user
+    task = selectors.get_task(user, pk)
+    try:
+        due = parse_date(request.POST.get("due_date"), "due_date")
+        milestone_services.add_milestone(user, task, name=request.POST.get("name", ""), due_date=due)
+    except DomainError as exc:
+        messages.error(request, _("Milestone not added: %(msg)s") % {"msg": exc.message})
+    return _back(task, "milestones")
+
+
+@page
+@require_POST
+def milestone_done(request, pk, mid):
+    user = request.user
+    task = selectors.get_task(user, pk)
+    milestone = selectors_tree.get_milestone(user, task, mid)
+    try:
+        milestone_services.mark_milestone_done(user, milestone)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    return _back(task, "milestones")
+
+
+@page
+@require_POST
+def milestone_delete(request, pk, mid):
+    user = request.user
+    task = selectors.get_task(user, pk)
+    milestone = selectors_tree.get_milestone(user, task, mid)
+    try:
+        milestone_services.delete_milestone(user, milestone)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    return _back(task, "milestones")
+
+
+@page
+@require_POST
+def dependency_add(request, pk):
+    user = request.user
+    task = selectors.get_task(user, pk)
+    try:
+        raw = (request.POST.get("depends_on") or "").strip()
+        other = selectors.get_task(user, int(raw) if raw.isdigit() and len(raw) < 19 else 0)
+        tree_services.add_dependency(user, task, other, request.POST.get("note", ""))
+    except DomainError as exc:
+        messages.error(request, _("Dependency not added: %(msg)s") % {"msg": exc.message})
+    return _back(task, "dependencies")
+
+
+@page
+@require_POST
+def dependency_remove(request, pk, other):
+    user = request.user
+    task = selectors.get_task(user, pk)
+    try:
+        tree_services.remove_dependency(user, task, selectors.get_task(user, other))
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    return _back(task, "dependencies")
