@@ -141,6 +141,13 @@ ROUTES: dict[str, Route] = {
     "api:get_resolution": Route(API, obj="resolution"),
     "api:list_programs": Route(API, lists=("program",)),
     "api:get_program": Route(API, obj="program"),
+    # an unknown resolution: everyone gets "not found", nobody creates anything
+    "api:create_program": Route(
+        API, method="POST", data={"resolution": 2**62, "agency": 2**62, "title": "CTHĐ"}, ok=(404,)
+    ),
+    "api:update_program": Route(
+        API, obj="program", method="PATCH", data={"version": 1, "title": ""}, ok=(400, 403)
+    ),
     "api:list_tasks": Route(API, lists=("task",)),
     "api:get_task": Route(API, obj="task"),
     # --- the Excel round trip of a programme: export to whoever sees it; the upload page says when
