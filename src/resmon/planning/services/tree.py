@@ -10,6 +10,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import CharField, Value
+from django.db.models.functions import Concat, Substr
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -19,6 +21,8 @@ from resmon.core.errors import PermissionRefused, ValidationFailed
 
 from ..models import ActionProgram, Task, TaskDependency
 from . import tasks as task_services
+
+BATCH = 500  # rows per UPDATE or bulk_update statement (within SQLite's variable limit)
 
 # fields a sub-task created by a split takes over from the task it comes from
 SHARED_FIELDS = (
@@ -114,32 +118,75 @@ def next_slot(program: ActionProgram, parent: Task | None) -> tuple[int, str]:
 
 def renumber(program_id: int, parent: Task | None, ordered: list[Task] | None = None) -> int:
     """Give the children of ``parent`` positions 0..n-1 and codes ``parent.code.N`` in order, and
-    carry new codes down to their descendants. Returns the number of tasks whose code changed."""
-    rows = list(Task.objects.filter(program_id=program_id).only("id", "code", "position", "parent_id"))
-    children: dict[int | None, list[Task]] = defaultdict(list)
-    for r in rows:
-        children[r.parent_id].append(r)
+    carry new codes down to their descendants. Returns the number of tasks whose code or position
+    changed.
+
+    New codes are computed in Python from one read of the programme. A sibling's subtree whose
+    codes only change by their prefix (the common case: later siblings shift by one) is rewritten
+    with one UPDATE using string functions (portable across SQLite and PostgreSQL); anything else
+    with ``bulk_update`` in large batches."""
+    rows = Task.objects.filter(program_id=program_id).values_list("id", "parent_id", "code", "position")
+    old: dict[int, tuple[str, int]] = {}
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for pk, parent_id, code, position in rows:
+        old[pk] = (code or "", position)
+        children[parent_id].append(pk)
     for kids in children.values():
-        kids.sort(key=sibling_order)
+        kids.sort(key=lambda i: (old[i][1], code_key(old[i][0]), i))
     parent_id = parent.pk if parent else None
     if ordered is not None:
-        by_id = {r.pk: r for r in rows}
-        children[parent_id] = [by_id[t.pk] for t in ordered]
-    fresh_parent = next((r for r in rows if r.pk == parent_id), None)
-    prefix = f"{fresh_parent.code}." if fresh_parent is not None and fresh_parent.code else ""
-    changed: list[Task] = []
-
-    def walk(kids: list[Task], prefix: str) -> None:
-        for i, t in enumerate(kids):
+        children[parent_id] = [t.pk for t in ordered]
+    prefix = f"{old[parent_id][0]}." if parent_id in old and old[parent_id][0] else ""
+    new: dict[int, tuple[str, int]] = {}
+    stack = [(children.get(parent_id, []), prefix)]
+    while stack:
+        kids, prefix = stack.pop()
+        for i, pk in enumerate(kids):
             code = f"{prefix}{i + 1}"
-            if t.code != code or t.position != i:
-                t.code, t.position = code, i
-                changed.append(t)
-            walk(children.get(t.pk, []), f"{code}.")
+            new[pk] = (code, i)
+            stack.append((children.get(pk, []), f"{code}."))
+    shifted: list[tuple[str, str, list[int]]] = []  # (old prefix, new prefix, the subtree's ids)
+    singles: list[Task] = []
+    positions: dict[int, list[int]] = defaultdict(list)
+    for pk in children.get(parent_id, []):
+        (old_code, old_position), (new_code, new_position) = old[pk], new[pk]
+        subtree = [pk, *_subtree_ids(pk, children)]
+        if all(old[d] == new[d] for d in subtree[1:]) and old_code == new_code:
+            if old_position != new_position:
+                positions[new_position].append(pk)
+            continue
+        cut = len(old_code)
+        if all(
+            old[d][1] == new[d][1]
+            and old[d][0].startswith(old_code)
+            and new[d][0] == new_code + old[d][0][cut:]
+            for d in subtree[1:]
+        ):
+            shifted.append((old_code, new_code, subtree))
+            if old_position != new_position:
+                positions[new_position].append(pk)
+        else:
+            singles += [Task(pk=d, code=new[d][0], position=new[d][1]) for d in subtree if old[d] != new[d]]
+    for old_code, new_code, ids in shifted:
+        code = Concat(Value(new_code), Substr("code", len(old_code) + 1), output_field=CharField())
+        for start in range(0, len(ids), BATCH):
+            Task.objects.filter(pk__in=ids[start : start + BATCH]).update(code=code)
+    for position, ids in positions.items():
+        for start in range(0, len(ids), BATCH):
+            Task.objects.filter(pk__in=ids[start : start + BATCH]).update(position=position)
+    if singles:
+        Task.objects.bulk_update(singles, ["code", "position"], batch_size=BATCH)
+    return sum(1 for pk, value in new.items() if old[pk] != value)
 
-    walk(children.get(parent_id, []), prefix)
-    Task.objects.bulk_update(changed, ["code", "position"], batch_size=100)
-    return len(changed)
+
+def _subtree_ids(pk: int, children: dict[int | None, list[int]]) -> list[int]:
+    out: list[int] = []
+    stack = list(children.get(pk, []))
+    while stack:
+        d = stack.pop()
+        out.append(d)
+        stack.extend(children.get(d, []))
+    return out
 
 
 def _locked(task: Task) -> Task:
