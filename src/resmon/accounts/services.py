@@ -233,7 +233,7 @@ def update_user(
         errors["role"] = _("You cannot change your own role.")
     _raise_if(errors)
     with transaction.atomic():
-        target = User.objects.select_for_update().get(pk=target.pk)
+        target = User.objects.select_for_update(of=("self",)).get(pk=target.pk)
         before = snapshot(target, _AUDIT_FIELDS)
         target.full_name = full_name.strip()
         target.position = (position or "").strip()

@@ -81,7 +81,7 @@ def revoke_token(user: Any, token_id: Any) -> ApiToken:
         raise PermissionRefused(_("Sign in to manage your API tokens."))
     with transaction.atomic():
         try:
-            token = ApiToken.objects.select_for_update().get(pk=int(token_id), user_id=user.pk)
+            token = ApiToken.objects.select_for_update(of=("self",)).get(pk=int(token_id), user_id=user.pk)
         except (ApiToken.DoesNotExist, ValueError, TypeError):
             raise NotFound(_("Not found, or you do not have access to it.")) from None
         if token.revoked_at is not None:

@@ -192,7 +192,7 @@ def revise_indicator(
     **fields: Any,
 ) -> IndicatorVersion:
     """A new version of the definition; fields not given keep their current value."""
-    indicator = Indicator.objects.select_for_update().get(pk=indicator.pk)
+    indicator = Indicator.objects.select_for_update(of=("self",)).get(pk=indicator.pk)
     if not (is_catalogue_admin(actor) and can(actor, "change", indicator)):
         raise PermissionRefused(_("Only system administrators manage the indicator catalogue."))
     unknown = set(fields) - set(DEFINITION_FIELDS)
@@ -234,7 +234,7 @@ def revise_indicator(
 @transaction.atomic
 def set_active(actor: Any, indicator: Indicator, active: bool, reason: str) -> Indicator:
     """Take an indicator out of use (it stays readable, with its history) or back into use."""
-    indicator = Indicator.objects.select_for_update().get(pk=indicator.pk)
+    indicator = Indicator.objects.select_for_update(of=("self",)).get(pk=indicator.pk)
     if not (is_catalogue_admin(actor) and can(actor, "change", indicator)):
         raise PermissionRefused(_("Only system administrators manage the indicator catalogue."))
     reason = _text(reason, "reason", required=True, label=_("The reason"))

@@ -377,7 +377,7 @@ def merge_agencies(
             _("Merge into an existing agency or describe a new one, not both."), field="into"
         )
     with transaction.atomic():
-        sources = [Agency.objects.select_for_update().get(pk=s.pk) for s in sources]
+        sources = [Agency.objects.select_for_update(of=("self",)).get(pk=s.pk) for s in sources]
         _check_sources(sources, effective_on)
         if into is not None:
             into = Agency.objects.get(pk=into.pk)
@@ -434,7 +434,7 @@ def split_agency(
     if len(parts) < 2:
         raise ValidationFailed(_("A split needs at least two resulting agencies."), field="parts")
     with transaction.atomic():
-        source = Agency.objects.select_for_update().get(pk=source.pk)
+        source = Agency.objects.select_for_update(of=("self",)).get(pk=source.pk)
         _check_sources([source], effective_on)
         _check_split_ids(source, parts)
         taken: set[str] = set()

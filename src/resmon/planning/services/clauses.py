@@ -250,7 +250,7 @@ def _rereference(clause: Clause) -> None:
 def edit_clause(actor: Any, clause: Clause, *, text: str, label: str | None = None) -> Clause:
     """Correct a clause's text or number by hand."""
     _require_system_admin(actor)
-    clause = Clause.objects.select_for_update().select_related("parent").get(pk=clause.pk)
+    clause = Clause.objects.select_for_update(of=("self",)).select_related("parent").get(pk=clause.pk)
     text = (text or "").replace("\x00", "").strip()
     if not text:
         raise ValidationFailed(_("A clause needs its text."), field="text")
@@ -280,7 +280,7 @@ def edit_clause(actor: Any, clause: Clause, *, text: str, label: str | None = No
 def set_task_clauses(actor: Any, task: Task, clauses: list[Clause]) -> Task:
     """Say which clauses of its resolution a task implements."""
     task = (
-        Task.objects.select_for_update()
+        Task.objects.select_for_update(of=("self",))
         .select_related("lead_agency", "assigned_by", "program")
         .get(pk=task.pk)
     )

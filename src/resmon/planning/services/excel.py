@@ -97,7 +97,7 @@ def import_program(actor: Any, program: ActionProgram, data: bytes, *, filename:
     sheet = read_workbook(data)
     with transaction.atomic():
         program = (
-            ActionProgram.objects.select_for_update()
+            ActionProgram.objects.select_for_update(of=("self",))
             .select_related("agency", "resolution")
             .get(pk=program.pk)
         )

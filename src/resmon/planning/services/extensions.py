@@ -46,7 +46,7 @@ def may_decide(actor: Any, task: Task) -> bool:
 
 def _locked_task(task: Task) -> Task:
     return (
-        Task.objects.select_for_update()
+        Task.objects.select_for_update(of=("self",))
         .select_related("lead_agency", "assigned_by", "parent")
         .get(pk=task.pk)
     )
@@ -108,7 +108,7 @@ def request_extension(actor: Any, task: Task, proposed_due_date: Any, reason: st
 def decide_extension(
     actor: Any, extension: DeadlineExtension, grant: bool, note: str = ""
 ) -> DeadlineExtension:
-    ext = DeadlineExtension.objects.select_for_update().get(pk=extension.pk)
+    ext = DeadlineExtension.objects.select_for_update(of=("self",)).get(pk=extension.pk)
     task = _locked_task(ext.task)
     if not may_decide(actor, task):
         raise PermissionRefused(_("Only the assigning agency may decide on this request."))
@@ -177,7 +177,7 @@ def decide_extension(
 def withdraw_extension(actor: Any, extension: DeadlineExtension) -> None:
     """The requester takes back a request still awaiting a decision; the audit log keeps it."""
     ext = (
-        DeadlineExtension.objects.select_for_update().select_related("task__lead_agency").get(pk=extension.pk)
+        DeadlineExtension.objects.select_for_update(of=("self",)).select_related("task__lead_agency").get(pk=extension.pk)
     )
     if actor is None or ext.requested_by_id != actor.pk:
         raise PermissionRefused(_("Only the person who asked may withdraw this request."))

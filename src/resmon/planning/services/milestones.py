@@ -20,7 +20,7 @@ from .tree import ensure_editable
 
 def _task_for_change(actor: Any, task_id: int) -> Task:
     task = (
-        Task.objects.select_for_update()
+        Task.objects.select_for_update(of=("self",))
         .select_related("lead_agency", "assigned_by", "program")
         .get(pk=task_id)
     )
@@ -73,7 +73,7 @@ def add_milestone(
 
 @transaction.atomic
 def update_milestone(actor: Any, milestone: Milestone, **fields: Any) -> Milestone:
-    milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    milestone = Milestone.objects.select_for_update(of=("self",)).get(pk=milestone.pk)
     task = _task_for_change(actor, milestone.task_id)
     ensure_editable(task.program)
     unknown = set(fields) - {"name", "due_date", "done_on"}
@@ -103,7 +103,7 @@ def mark_milestone_done(actor: Any, milestone: Milestone, done_on: dt.date | Non
 
 @transaction.atomic
 def delete_milestone(actor: Any, milestone: Milestone) -> None:
-    milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    milestone = Milestone.objects.select_for_update(of=("self",)).get(pk=milestone.pk)
     task = _task_for_change(actor, milestone.task_id)
     ensure_editable(task.program)
     record(

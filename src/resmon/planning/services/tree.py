@@ -23,6 +23,7 @@ from ..models import ActionProgram, Task, TaskDependency
 from . import tasks as task_services
 
 BATCH = 500  # rows per UPDATE or bulk_update statement (within SQLite's variable limit)
+SHIFT_MIN = 20  # a subtree at least this large whose codes only change prefix gets one UPDATE
 
 # fields a sub-task created by a split takes over from the task it comes from
 SHARED_FIELDS = (
@@ -122,7 +123,8 @@ def renumber(program_id: int, parent: Task | None, ordered: list[Task] | None = 
     changed.
 
     New codes are computed in Python from one read of the programme. A sibling's subtree whose
-    codes only change by their prefix (the common case: later siblings shift by one) is rewritten
+    codes only change by their prefix (the common case: later siblings shift by one), when it has
+    at least SHIFT_MIN tasks, is rewritten
     with one UPDATE using string functions (portable across SQLite and PostgreSQL); anything else
     with ``bulk_update`` in large batches."""
     rows = Task.objects.filter(program_id=program_id).values_list("id", "parent_id", "code", "position")
@@ -145,35 +147,29 @@ def renumber(program_id: int, parent: Task | None, ordered: list[Task] | None = 
             code = f"{prefix}{i + 1}"
             new[pk] = (code, i)
             stack.append((children.get(pk, []), f"{code}."))
-    shifted: list[tuple[str, str, list[int]]] = []  # (old prefix, new prefix, the subtree's ids)
+    shifted: list[tuple[str, str, list[int]]] = []  # (old prefix, new prefix, descendants' ids)
     singles: list[Task] = []
-    positions: dict[int, list[int]] = defaultdict(list)
     for pk in children.get(parent_id, []):
-        (old_code, old_position), (new_code, new_position) = old[pk], new[pk]
-        subtree = [pk, *_subtree_ids(pk, children)]
-        if all(old[d] == new[d] for d in subtree[1:]) and old_code == new_code:
-            if old_position != new_position:
-                positions[new_position].append(pk)
+        (old_code, _), (new_code, new_position) = old[pk], new[pk]
+        below = _subtree_ids(pk, children)
+        if old[pk] != new[pk]:
+            singles.append(Task(pk=pk, code=new_code, position=new_position))
+        if all(old[d] == new[d] for d in below):
             continue
         cut = len(old_code)
-        if all(
+        if len(below) >= SHIFT_MIN and all(
             old[d][1] == new[d][1]
             and old[d][0].startswith(old_code)
             and new[d][0] == new_code + old[d][0][cut:]
-            for d in subtree[1:]
+            for d in below
         ):
-            shifted.append((old_code, new_code, subtree))
-            if old_position != new_position:
-                positions[new_position].append(pk)
+            shifted.append((old_code, new_code, below))
         else:
-            singles += [Task(pk=d, code=new[d][0], position=new[d][1]) for d in subtree if old[d] != new[d]]
+            singles += [Task(pk=d, code=new[d][0], position=new[d][1]) for d in below if old[d] != new[d]]
     for old_code, new_code, ids in shifted:
         code = Concat(Value(new_code), Substr("code", len(old_code) + 1), output_field=CharField())
         for start in range(0, len(ids), BATCH):
             Task.objects.filter(pk__in=ids[start : start + BATCH]).update(code=code)
-    for position, ids in positions.items():
-        for start in range(0, len(ids), BATCH):
-            Task.objects.filter(pk__in=ids[start : start + BATCH]).update(position=position)
     if singles:
         Task.objects.bulk_update(singles, ["code", "position"], batch_size=BATCH)
     return sum(1 for pk, value in new.items() if old[pk] != value)
@@ -191,7 +187,7 @@ def _subtree_ids(pk: int, children: dict[int | None, list[int]]) -> list[int]:
 
 def _locked(task: Task) -> Task:
     return (
-        Task.objects.select_for_update()
+        Task.objects.select_for_update(of=("self",))
         .select_related("lead_agency", "assigned_by", "program", "program__agency", "parent")
         .get(pk=task.pk)
     )
