@@ -99,7 +99,7 @@ def test_edit_and_remove(world):
     ind = indicator(world.bo_khcn)
     k = kpi(world.tasks["hni"], ind)
     url = reverse("planning:kpi_edit", args=[k.pk])
-    assert 'value="2026-12-31"' in client_for(world, "hni_leader").get(url).content.decode()
+    assert 'value="31/12/2026"' in client_for(world, "hni_leader").get(url).content.decode()
     response = post_kpi(world, "hni_leader", url, [("2027-06-30", "95")])
     assert response.status_code == 302
     assert [t.on for t in k.targets.all()] == [D(2027, 6, 30)]

@@ -15,11 +15,11 @@ from django.utils.translation import gettext as _
 
 from resmon.agencies import selectors as agencies
 from resmon.agencies.models import Agency
+from resmon.core.dates import parse_date
 from resmon.planning import selectors as planning
 from resmon.planning.models import Resolution, Task
 from resmon.planning.status import TaskStatus
 
-DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d")
 SORTS = {
     "code": ("code", "id"),
     "-code": ("-code", "-id"),
@@ -34,15 +34,6 @@ def status_choices() -> list[tuple[str, str]]:
 
 def status_group_choices() -> list[tuple[str, str]]:
     return [("open", _("Not completed (all)")), ("completed", _("Completed (all)"))]
-
-
-def parse_date(text: str) -> dt.date | None:
-    for fmt in DATE_FORMATS:
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
 
 
 def parse_id(text: str) -> int | None:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from resmon.core.dates import DateField
 from resmon.core.errors import DomainError, NotFound, PermissionRefused
 
 from .. import selectors
@@ -23,8 +24,6 @@ from .. import selectors_kpis as kpi_selectors
 from ..services import extensions as extension_services
 from ..services import kpis as kpi_services
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 TARGET_ROWS_EXTRA = 3
 PER_PAGE = 25
 
@@ -58,9 +57,7 @@ class KpiForm(forms.Form):
         max_length=40,
         widget=forms.TextInput(attrs={"class": "form-control", "inputmode": "decimal"}),
     )
-    baseline_date = forms.DateField(
-        label=gettext_lazy("Baseline date"), required=False, widget=DATE_INPUT, input_formats=DATE_FORMATS
-    )
+    baseline_date = DateField(label=gettext_lazy("Baseline date"), required=False)
     criterion = forms.CharField(
         label=gettext_lazy("Evaluation criterion"),
         required=False,
@@ -81,9 +78,7 @@ class KpiForm(forms.Form):
 
 
 class TargetRowForm(forms.Form):
-    on = forms.DateField(
-        label=gettext_lazy("Date"), required=False, widget=DATE_INPUT, input_formats=DATE_FORMATS
-    )
+    on = DateField(label=gettext_lazy("Date"), required=False)
     value = forms.CharField(
         label=gettext_lazy("Target value"),
         required=False,
@@ -96,9 +91,7 @@ TargetFormSet = forms.formset_factory(TargetRowForm, extra=TARGET_ROWS_EXTRA, ma
 
 
 class ExtensionRequestForm(forms.Form):
-    proposed_due_date = forms.DateField(
-        label=gettext_lazy("Proposed new deadline"), widget=DATE_INPUT, input_formats=DATE_FORMATS
-    )
+    proposed_due_date = DateField(label=gettext_lazy("Proposed new deadline"))
     reason = forms.CharField(
         label=gettext_lazy("Reason"),
         max_length=4000,

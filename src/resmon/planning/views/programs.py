@@ -19,14 +19,12 @@ from django.views.decorators.http import require_POST
 from resmon.agencies.selectors import agencies_visible
 from resmon.core import clock
 from resmon.core.access import Role, can
+from resmon.core.dates import DateField
 from resmon.core.errors import DomainError, NotFound
 
 from .. import clears, selectors, selectors_clears
 from ..models import ActionProgram, ProgramAmendment
 from ..services import programs as program_services
-
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 
 
 def page(view):
@@ -77,9 +75,7 @@ class ProgramCreateForm(ProgramForm):
 
 class IssueForm(forms.Form):
     number = forms.CharField(label=gettext_lazy("Number"), max_length=60)
-    issued_on = forms.DateField(
-        label=gettext_lazy("Issued on"), widget=DATE_INPUT, input_formats=DATE_FORMATS
-    )
+    issued_on = DateField(label=gettext_lazy("Issued on"))
     signer = forms.CharField(label=gettext_lazy("Signer"), max_length=150)
     override_reason = forms.CharField(
         label=gettext_lazy("Reason for issuing with open flags"),
@@ -94,7 +90,7 @@ class AmendmentForm(forms.Form):
     number = forms.CharField(
         label=gettext_lazy("Number of the amending document"), max_length=60, required=False
     )
-    decided_on = forms.DateField(label=gettext_lazy("Date"), widget=DATE_INPUT, input_formats=DATE_FORMATS)
+    decided_on = DateField(label=gettext_lazy("Date"))
     reason = forms.CharField(
         label=gettext_lazy("Reason"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )
