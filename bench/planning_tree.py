@@ -4,8 +4,9 @@
 
 On a throw-away SQLite database: builds a 5,000-task programme (bulk insert: 10 top tasks, each
 with 10 children of 49 grandchildren), then times the tree page (Django test client, the full
-view and template) for a provincial focal officer, and the move of a ~500-task subtree under
-another top task and back. Prints p50/p95 in milliseconds.
+view and template: the top levels, with progress from one roll-up of the whole programme) and
+the htmx partial that expands one branch, for a provincial focal officer, and the move of a
+~500-task subtree under another top task and back. Prints p50/p95 in milliseconds.
 """
 
 from __future__ import annotations
@@ -119,6 +120,18 @@ def main() -> None:
         assert response.status_code == 200
     print(
         f"tree page ({total} tasks, {len(response.content) // 1024} KiB): "
+        f"p50 {statistics.median(times):.0f} ms, p95 {pct(times, 0.95):.0f} ms"
+    )
+
+    branch = reverse("planning:tree_children", args=[mids[0].pk])
+    times = []
+    for _ in range(args.n):
+        t = time.perf_counter()
+        response = client.get(branch, HTTP_HX_REQUEST="true")
+        times.append((time.perf_counter() - t) * 1000)
+        assert response.status_code == 200
+    print(
+        f"branch expansion ({per_mid} rows, {len(response.content) // 1024} KiB): "
         f"p50 {statistics.median(times):.0f} ms, p95 {pct(times, 0.95):.0f} ms"
     )
 

@@ -208,6 +208,9 @@ ROUTES: dict[str, Route] = {
     "api:resolution_coverage": Route(API, obj="resolution"),
     # --- decomposition editor (writes answer a refusal or a validation error: nothing changes)
     "planning:program_tree": Route(PAGE, obj="program", lists=("task",)),
+    "planning:tree_children": Route(PAGE, obj="task", ok=(302,)),
+    "planning:task_actions": Route(PAGE, obj="task"),
+    "planning:agency_options": Route(PAGE),
     "planning:task_new": Route(PAGE, obj="program", ok=(200, 403)),
     "planning:subtask_new": Route(PAGE, obj="task", ok=(200, 403)),
     "planning:task_edit": Route(PAGE, obj="task", ok=(200, 403)),

@@ -32,32 +32,43 @@ def _client(world, username):
     return c
 
 
-def test_tree_page_shows_indented_tree_with_actions_for_the_lead(world):
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+def test_tree_page_shows_indented_tree_with_actions_loaded_on_demand(world):
     program = world.tasks["hni"].program
-    html = assert_safe_page(
-        _client(world, "hni_officer").get(reverse("planning:program_tree", args=[program.pk]))
-    )
+    client = _client(world, "hni_officer")
+    html = assert_safe_page(client.get(reverse("planning:program_tree", args=[program.pk])))
     assert "depth-1" in html and world.tasks["hni_so"].title in html
-    assert reverse("planning:subtask_new", args=[world.tasks["hni"].pk]) in html
+    actions = reverse("planning:task_actions", args=[world.tasks["hni"].pk])
+    assert actions in html
+    # the menu: htmx gets the items, without JavaScript a small page with the same actions
+    menu = client.get(actions, **HX).content.decode()
+    assert reverse("planning:subtask_new", args=[world.tasks["hni"].pk]) in menu
+    assert reverse("planning:task_edit", args=[world.tasks["hni"].pk]) in menu
+    page = assert_safe_page(client.get(actions))
+    assert 'id="row-actions"' in page and reverse("planning:task_edit", args=[world.tasks["hni"].pk]) in page
     # an inspector reads the tree but gets no actions
-    html = (
-        _client(world, "inspector").get(reverse("planning:program_tree", args=[program.pk])).content.decode()
-    )
-    assert world.tasks["hni_so"].title in html
-    assert reverse("planning:task_edit", args=[world.tasks["hni"].pk]) not in html
+    inspector = _client(world, "inspector")
+    html = inspector.get(reverse("planning:program_tree", args=[program.pk])).content.decode()
+    assert world.tasks["hni_so"].title in html and actions not in html
+    menu = inspector.get(actions, **HX).content.decode()
+    assert reverse("planning:task_edit", args=[world.tasks["hni"].pk]) not in menu
 
 
 def test_tree_page_outside_scope_is_404(world):
     program = world.tasks["hcm"].program
-    assert (
-        _client(world, "hni_officer").get(reverse("planning:program_tree", args=[program.pk])).status_code
-        == 404
-    )
+    client = _client(world, "hni_officer")
+    assert client.get(reverse("planning:program_tree", args=[program.pk])).status_code == 404
+    task = world.tasks["hcm"]
+    for name in ("tree_children", "task_actions"):
+        assert client.get(reverse(f"planning:{name}", args=[task.pk]), **HX).status_code == 404, name
 
 
-def test_tree_page_query_count_does_not_grow_with_the_programme(world, django_assert_max_num_queries):
+def _deep_programme(world, n_mid=12, n_leaf=30):
+    """Under task ``hni``: ``n_mid`` sub-tasks, each with ``n_leaf`` commune tasks (progress 50 %)."""
     parent = world.tasks["hni"]
-    Task.objects.bulk_create(
+    mids = Task.objects.bulk_create(
         Task(
             program=parent.program,
             resolution=parent.resolution,
@@ -66,15 +77,74 @@ def test_tree_page_query_count_does_not_grow_with_the_programme(world, django_as
             assigned_by=world.hni_ubnd,
             code=f"1.{i + 3}",
             position=i + 2,
-            title=f"Nhiệm vụ xã {i}",
+            title=f"Nhiệm vụ nhóm {i}",
             due_date=dt.date(2026, 6, 1),
         )
-        for i in range(300)
+        for i in range(n_mid)
     )
+    Task.objects.bulk_create(
+        Task(
+            program=parent.program,
+            resolution=parent.resolution,
+            parent=mid,
+            lead_agency=world.hni_xa,
+            assigned_by=world.hni_ubnd,
+            code=f"{mid.code}.{k + 1}",
+            position=k,
+            title=f"Nhiệm vụ xã {mid.code}.{k + 1}",
+            due_date=dt.date(2026, 5, 1),
+            percent_done=50,
+        )
+        for mid in mids
+        for k in range(n_leaf)
+    )
+    return parent, mids
+
+
+def test_tree_page_renders_top_levels_and_loads_branches_on_demand(world, django_assert_max_num_queries):
+    parent, mids = _deep_programme(world)
     client = _client(world, "hni_officer")
+    url = reverse("planning:program_tree", args=[parent.program_id])
+    with django_assert_max_num_queries(14):
+        response = client.get(url)
+    html = response.content.decode()
+    assert response.status_code == 200 and "Nhiệm vụ nhóm 11" in html
+    assert "Nhiệm vụ xã 1.3.1" not in html  # the third level waits for a click
+    children = reverse("planning:tree_children", args=[mids[0].pk])
+    assert children in html and f"?under={mids[0].pk}" in html
+    assert "Expand all" not in html  # more than 300 tasks
     with django_assert_max_num_queries(12):
-        response = client.get(reverse("planning:program_tree", args=[parent.program_id]))
-    assert response.status_code == 200 and "Nhiệm vụ xã 299" in response.content.decode()
+        response = client.get(children, **HX)
+    part = response.content.decode()
+    assert "Nhiệm vụ xã 1.3.30" in part and "50%" in part and "<html" not in part
+    # without JavaScript the toggle opens the tree at that task
+    response = client.get(children)
+    assert response.status_code == 302 and response["Location"].endswith(f"?under={mids[0].pk}")
+    html = client.get(response["Location"]).content.decode()
+    assert "Nhiệm vụ xã 1.3.30" in html and "Nhiệm vụ nhóm 1<" not in html
+
+
+def test_tree_page_rolls_progress_up_and_expands_all_when_small(world):
+    parent, mids = _deep_programme(world, n_mid=3, n_leaf=4)
+    client = _client(world, "hni_officer")
+    url = reverse("planning:program_tree", args=[parent.program_id])
+    html = client.get(url).content.decode()
+    assert "Expand all" in html and "Nhiệm vụ xã 1.3.1" not in html
+    html = client.get(url + "?expand=all").content.decode()
+    assert "Nhiệm vụ xã 1.3.1" in html and "Nhiệm vụ xã 1.5.4" in html
+    assert "50%" in html  # a group of half-done communes
+
+
+def test_tree_filters_list_matches_flat(world):
+    parent, _mids = _deep_programme(world, n_mid=3, n_leaf=4)
+    client = _client(world, "hni_officer")
+    url = reverse("planning:program_tree", args=[parent.program_id])
+    html = client.get(url, {"q": "xã 1.4"}).content.decode()
+    assert "4 matching tasks" in html and "Nhiệm vụ xã 1.4.2" in html and "Nhiệm vụ xã 1.3.1" not in html
+    html = client.get(url, {"agency": world.hni_so.pk}).content.decode()
+    assert world.tasks["hni_so"].title in html and "Nhiệm vụ xã" not in html
+    html = client.get(url, {"status": "not_started", "q": "nhóm"}).content.decode()
+    assert "matching task" in html
 
 
 def test_subtask_form_keeps_input_and_shows_error_next_to_field(world):
@@ -265,3 +335,75 @@ def test_api_scope_and_permission(world, bearer):
     )
     assert r.status_code == 201 and [p["code"] for p in r.json()] == ["1.1.1", "1.1.2"]
     assert TaskDependency.objects.count() == 0
+
+
+# --- the agency pickers of the task form ------------------------------------------------------
+
+
+def test_task_form_agency_picker_searches_only_the_allowed_subtree(world):
+    parent = world.tasks["hni"]
+    client = _client(world, "hni_officer")
+    html = assert_safe_page(client.get(reverse("planning:subtask_new", args=[parent.pk])))
+    options = reverse("planning:agency_options")
+    assert f"{options}?for=lead&amp;parent={parent.pk}" in html and 'name="lead_agency_q"' in html
+    assert 'name="coord-0-agency_q"' in html and "for=coord" in html
+    # the parent is led by the city's people's committee: its subtree only
+    found = client.get(options, {"for": "lead", "parent": parent.pk, "lead_agency_q": "skhcn"}, **HX)
+    text = found.content.decode()
+    assert world.hni_so.name in text and world.hni_ubnd.name not in text
+    # an agency outside the parent's lead subtree is never offered, whatever is typed
+    text = client.get(options, {"for": "lead", "parent": parent.pk, "lead_agency_q": "HNI-X1"}).content
+    assert world.hni_xa.name not in text.decode() and "No agency matches" in text.decode()
+    # a task outside the scope is a 404; a lead picker without its form's context too
+    assert client.get(options, {"for": "lead", "parent": world.tasks["hcm"].pk}).status_code == 404
+    assert client.get(options, {"for": "lead"}).status_code == 404
+    # coordinating agencies: any agency the user sees
+    text = client.get(options, {"for": "coord", "coord-0-agency_q": world.hni_so.code}).content.decode()
+    assert world.hni_so.name in text
+
+
+def test_task_form_find_button_narrows_without_saving(world):
+    parent = world.tasks["hni"]
+    client = _client(world, "hni_officer")
+    url = reverse("planning:subtask_new", args=[parent.pk])
+    data = {
+        "title": "Khảo sát hạ tầng số cấp xã",
+        "lead_agency_q": "SKHCN",
+        "due_date": "2026-05-31",
+        "weight": "1",
+        "coord-TOTAL_FORMS": "2",
+        "coord-INITIAL_FORMS": "0",
+        "coord-0-agency_q": world.hni_so.code,
+        "find_agency": "1",
+    }
+    response = client.post(url, data)
+    html = response.content.decode()
+    assert response.status_code == 200 and "Khảo sát hạ tầng số cấp xã" in html
+    assert "is-invalid" not in html and not Task.objects.filter(title=data["title"]).exists()
+    lead_select = html.split('id="id_lead_agency"', 1)[1].split("</select>", 1)[0]
+    assert world.hni_so.name in lead_select and world.hni_ubnd.name not in lead_select
+    assert 'value="SKHCN"' in html
+
+
+def test_task_form_accepts_an_allowed_agency_beyond_the_listed_ones(world, monkeypatch):
+    from resmon.planning.views import tree_forms
+
+    monkeypatch.setattr(tree_forms, "AGENCY_OPTIONS", 1)
+    parent = world.tasks["hni"]
+    client = _client(world, "hni_officer")
+    url = reverse("planning:subtask_new", args=[parent.pk])
+    data = {
+        "title": "Tập huấn chuyển đổi số cấp xã",
+        "due_date": "2026-05-31",
+        "weight": "1",
+        "coord-TOTAL_FORMS": "2",
+        "coord-INITIAL_FORMS": "0",
+    }
+    response = client.post(url, data | {"lead_agency": world.hni_xa_ubnd.pk})
+    assert response.status_code == 200 and "Choose an agency from the list." in response.content.decode()
+    assert not Task.objects.filter(title=data["title"]).exists()
+    # the city's department is allowed though only the committee itself is listed
+    response = client.post(url, data | {"lead_agency": world.hni_so.pk, "coord-0-agency": world.hni_xa.pk})
+    assert response.status_code == 302
+    task = Task.objects.get(title=data["title"])
+    assert task.lead_agency == world.hni_so and task.coordinations.get().agency == world.hni_xa

@@ -187,6 +187,62 @@ def test_move_to_top_renumbers_codes_and_records_old_and_new_parent(world):
     assert entry.before["parent_id"] == world.tasks["hni"].pk and entry.after["parent_id"] is None
 
 
+def _canonical(program_id):
+    """Every task's code as its place in the tree makes it (parent code . 1-based position)."""
+    rows = {t.pk: t for t in Task.objects.filter(program_id=program_id)}
+    out = {}
+    for t in rows.values():
+        parts, node = [], t
+        while node is not None:
+            parts.append(str(node.position + 1))
+            node = rows.get(node.parent_id)
+        out[t.pk] = ".".join(reversed(parts))
+    return out
+
+
+def test_move_renumbers_later_siblings_subtrees_in_bulk(world, django_assert_max_num_queries):
+    """Moving a branch shifts the codes of the later siblings' whole subtrees; irregular codes
+    (not derived from the parent's) are repaired on the way; the query count does not depend on
+    the size of the subtrees."""
+    top = world.tasks["hni"]
+    program_id = top.program_id
+    tops = Task.objects.bulk_create(
+        Task(
+            program_id=program_id,
+            resolution_id=top.resolution_id,
+            lead_agency=world.hni,
+            assigned_by=world.hni,
+            code=str(i + 2),
+            position=i + 1,
+            title=f"Nhóm {i}",
+        )
+        for i in range(4)
+    )
+    Task.objects.bulk_create(
+        Task(
+            program_id=program_id,
+            resolution_id=top.resolution_id,
+            parent=t,
+            lead_agency=world.hni,
+            assigned_by=world.hni,
+            code=f"{t.code}.{k + 1}" if not (t is tops[2] and k == 1) else "X-9",
+            position=k,
+            title=f"Con {t.code}.{k}",
+        )
+        for t in tops
+        for k in range(60)
+    )
+    Task.objects.filter(pk=top.pk).update(position=0)
+    officer = world.users["hni_officer"]
+    with django_assert_max_num_queries(30):
+        tree.move_task(officer, Task.objects.get(pk=tops[0].pk), Task.objects.get(pk=tops[3].pk), 0)
+    codes = dict(Task.objects.filter(program_id=program_id).values_list("pk", "code"))
+    assert codes == _canonical(program_id)
+    assert codes[tops[0].pk] == "4.1" and codes[tops[1].pk] == "2" and codes[tops[3].pk] == "4"
+    entry = AuditEntry.objects.get(action="planning.task_moved")
+    assert entry.after["code"] == "4.1" and entry.after["renumbered"] > 180
+
+
 def test_reorder_swaps_siblings(world):
     officer = world.users["hni_officer"]
     tree.renumber(world.tasks["hni"].program_id, None)

@@ -18,9 +18,13 @@ urlpatterns += [
 
 # decomposition editor: the task tree, task forms, move, split, milestones, dependencies
 from .views import tree as tree_views  # noqa: E402
+from .views import tree_page as tree_page_views  # noqa: E402
 
 urlpatterns += [
-    path("programs/<int:pk>/tree/", tree_views.program_tree, name="program_tree"),
+    path("programs/<int:pk>/tree/", tree_page_views.program_tree, name="program_tree"),
+    path("tasks/<int:pk>/tree-children/", tree_page_views.tree_children, name="tree_children"),
+    path("tasks/<int:pk>/actions/", tree_page_views.task_actions, name="task_actions"),
+    path("agency-options/", tree_views.agency_options, name="agency_options"),
     path("programs/<int:pk>/tasks/new/", tree_views.task_new, name="task_new"),
     path("tasks/<int:pk>/subtasks/new/", tree_views.subtask_new, name="subtask_new"),
     path("tasks/<int:pk>/edit/", tree_views.task_edit, name="task_edit"),

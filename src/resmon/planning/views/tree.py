@@ -1,4 +1,4 @@
-"""Pages of the decomposition editor: the programme's task tree with its actions, the task form
+"""Pages of the decomposition editor (the tree page itself is in tree_page.py): the task form
 (add, assign down, edit), move, split, delete, milestones and dependencies."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from .. import selectors, selectors_tree
 from ..services import milestones as milestone_services
 from ..services import tasks as task_services
 from ..services import tree as tree_services
-from .tree_forms import CoordinationFormSet, MoveForm, PartFormSet, TaskForm
+from .tree_forms import AGENCY_OPTIONS, CoordinationFormSet, MoveForm, PartFormSet, TaskForm, agency_choices
 
 FIELD_ALIASES = {"coordinating_agencies": None, "code": None, "parent": None}
 
@@ -57,47 +57,52 @@ def _show_error(form, exc: DomainError) -> None:
     form.add_error(field, str(exc.message))
 
 
-# --- the tree ---------------------------------------------------------------------------------
-
-
-@page
-def program_tree(request, pk):
-    user = request.user
-    program = selectors.get_program(user, pk)
-    rows = selectors_tree.program_tree(user, program)
-    for r in rows:
-        r.may_change = can(user, "change", r.task)
-        r.may_assign = r.may_change and user.scope.writes(r.task.lead_agency.path)
-        r.may_move = r.may_change and user.scope.writes(r.task.assigned_by.path)
-    return render(
-        request,
-        "planning/tree.html",
-        {
-            "program": program,
-            "rows": rows,
-            "may_add": can(user, "change", program),
-            "is_draft": program.status == program.Status.DRAFT,
-            "delete_confirm": _("Delete this task? This cannot be undone."),
-        },
-    )
-
-
 # --- task form: add at the top, assign down, edit ---------------------------------------------
 
 
+def _searches(data) -> tuple[str, dict[str, str]]:
+    """The texts typed in the agency pickers: the lead's, and each coordination row's by prefix."""
+    if data is None:
+        return "", {}
+    rows = {
+        k[: -len("-agency_q")]: v
+        for k, v in data.items()
+        if k.startswith("coord-") and k.endswith("-agency_q")
+    }
+    return data.get("lead_agency_q", ""), rows
+
+
 def _forms(request, *, lead_qs, initial=None, coordinations=()):
+    """The task form and its coordination rows. A POST with ``find_agency`` (the pickers' search
+    button without JavaScript) only narrows the agency lists: what was typed is kept, unvalidated."""
     agency_qs = agencies_visible(request.user)
-    if request.method == "POST":
-        form = TaskForm(request.POST, lead_qs=lead_qs)
-        formset = CoordinationFormSet(request.POST, prefix="coord", form_kwargs={"agency_qs": agency_qs})
-    else:
-        form = TaskForm(initial=initial or {}, lead_qs=lead_qs)
-        formset = CoordinationFormSet(
-            initial=[{"agency": c.agency_id, "sub_deliverable": c.sub_deliverable} for c in coordinations],
-            prefix="coord",
-            form_kwargs={"agency_qs": agency_qs},
-        )
-    return form, formset
+    data = request.POST if request.method == "POST" else None
+    lead_q, searches = _searches(data)
+    kwargs = {"prefix": "coord", "form_kwargs": {"agency_qs": agency_qs, "searches": searches}}
+    if data is not None and "find_agency" in data:
+        initial = {k: data.get(k) for k in TaskForm.base_fields if k in data}
+        initial["ongoing"] = bool(data.get("ongoing"))
+        total = data.get("coord-TOTAL_FORMS", "0")
+        rows = range(min(int(total), 30) if total.isdigit() else 0)
+        coordinations = [
+            {
+                "agency": data.get(f"coord-{i}-agency"),
+                "sub_deliverable": data.get(f"coord-{i}-sub_deliverable", ""),
+            }
+            for i in rows
+            if data.get(f"coord-{i}-agency") or data.get(f"coord-{i}-agency_q")
+        ]
+        form = TaskForm(initial=initial, lead_qs=lead_qs, agency_q=lead_q)
+        return form, CoordinationFormSet(initial=coordinations, **kwargs)
+    if data is not None:
+        return TaskForm(data, lead_qs=lead_qs, agency_q=lead_q), CoordinationFormSet(data, **kwargs)
+    form = TaskForm(initial=initial or {}, lead_qs=lead_qs)
+    rows = [{"agency": c.agency_id, "sub_deliverable": c.sub_deliverable} for c in coordinations]
+    return form, CoordinationFormSet(initial=rows, **kwargs)
+
+
+def _submitted(request) -> bool:
+    return request.method == "POST" and "find_agency" not in request.POST
 
 
 def _cleaned(form, formset):
@@ -118,8 +123,49 @@ def _cleaned(form, formset):
     return lead, coordinating, data
 
 
-def _render_form(request, form, formset, **context):
-    return render(request, "planning/task_form.html", {"form": form, "formset": formset, **context})
+def _render_form(request, form, formset, *, picker: str, **context):
+    """``picker``: the query string that tells ``agency_options`` which agencies the lead may be."""
+    return render(
+        request,
+        "planning/task_form.html",
+        {"form": form, "formset": formset, "lead_picker": picker, "agency_limit": AGENCY_OPTIONS, **context},
+    )
+
+
+@page
+def agency_options(request):
+    """The htmx partial behind the task form's agency pickers: <option> elements of the agencies
+    allowed in that field (``for=lead`` with ``program``, ``parent`` or ``task``: the lead's
+    subtree as in the form; otherwise the agencies the user sees), searched by name or code."""
+    user = request.user
+    params = request.GET
+    text = next((v for k, v in params.items() if k.endswith("agency_q")), "")
+    selected = next(
+        (v for k, v in params.items() if k.endswith("agency") and v.isdigit() and len(v) < 19), None
+    )
+    qs = agencies_visible(user)
+    if params.get("for") == "lead":
+        qs = _lead_qs(user, params)
+    options = agency_choices(qs, [int(selected)] if selected else [], text)
+    return render(
+        request, "planning/_agency_options.html", {"options": options, "selected": selected, "text": text}
+    )
+
+
+def _lead_qs(user, params):
+    def ref(name):
+        raw = params.get(name) or ""
+        return int(raw) if raw.isdigit() and len(raw) < 19 else None
+
+    if ref("program"):
+        return Agency.objects.filter(path__startswith=selectors.get_program(user, ref("program")).agency.path)
+    if ref("parent"):
+        return Agency.objects.filter(
+            path__startswith=selectors.get_task(user, ref("parent")).lead_agency.path
+        )
+    if ref("task"):
+        return Agency.objects.filter(path__startswith=selectors.get_task(user, ref("task")).assigned_by.path)
+    raise NotFound(_("Not found, or you do not have access to it."))
 
 
 @page
@@ -130,7 +176,7 @@ def task_new(request, pk):
     if not can(user, "change", program):
         raise PermissionDenied
     form, formset = _forms(request, lead_qs=Agency.objects.filter(path__startswith=program.agency.path))
-    if request.method == "POST":
+    if _submitted(request):
         cleaned = _cleaned(form, formset)
         if cleaned:
             lead, coordinating, data = cleaned
@@ -144,7 +190,13 @@ def task_new(request, pk):
                 messages.success(request, _("Task %(code)s added.") % {"code": task.code})
                 return redirect(_tree_url(program.pk, task.pk))
     return _render_form(
-        request, form, formset, program=program, heading=_("New task"), cancel=_tree_url(program.pk)
+        request,
+        form,
+        formset,
+        picker=f"for=lead&program={program.pk}",
+        program=program,
+        heading=_("New task"),
+        cancel=_tree_url(program.pk),
     )
 
 
@@ -163,7 +215,7 @@ def subtask_new(request, pk):
     }
     lead_qs = Agency.objects.filter(path__startswith=parent.lead_agency.path)
     form, formset = _forms(request, lead_qs=lead_qs, initial=initial)
-    if request.method == "POST":
+    if _submitted(request):
         cleaned = _cleaned(form, formset)
         if cleaned:
             lead, coordinating, data = cleaned
@@ -180,6 +232,7 @@ def subtask_new(request, pk):
         request,
         form,
         formset,
+        picker=f"for=lead&parent={parent.pk}",
         program=parent.program,
         parent=parent,
         heading=_("Assign a sub-task"),
@@ -199,7 +252,7 @@ def task_edit(request, pk):
     form, formset = _forms(
         request, lead_qs=lead_qs, initial=initial, coordinations=selectors.coordinations(task)
     )
-    if request.method == "POST":
+    if _submitted(request):
         cleaned = _cleaned(form, formset)
         if cleaned:
             lead, coordinating, data = cleaned
@@ -221,6 +274,7 @@ def task_edit(request, pk):
         request,
         form,
         formset,
+        picker=f"for=lead&task={task.pk}",
         program=task.program,
         task=task,
         heading=_("Edit task %(code)s") % {"code": task.code},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from resmon.agencies.models import Agency
@@ -11,21 +12,55 @@ from resmon.agencies.selectors import active_q
 from ..models import DeliverableType, ReviewPeriod
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
-AGENCY_LIMIT = 500
+AGENCY_OPTIONS = 50  # agencies listed in a picker before the user narrows it by searching
 
 
 def _date_input():
     return forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
 
 
-def agency_choices(qs, selected_ids=()) -> list[tuple[str, str]]:
-    """At most AGENCY_LIMIT active agencies of ``qs`` in tree order, plus any already chosen."""
-    rows = list(qs.filter(active_q()).order_by("path")[:AGENCY_LIMIT])
+def search_agencies(qs, text: str = ""):
+    """Active agencies of ``qs`` whose name, short name or code contains ``text``, in tree order."""
+    qs = qs.filter(active_q())
+    text = (text or "").strip()[:200]
+    if text:
+        qs = qs.filter(Q(name__icontains=text) | Q(short_name__icontains=text) | Q(code__icontains=text))
+    return qs.order_by("path")
+
+
+def agency_choices(qs, selected_ids=(), text: str = "") -> list[tuple[str, str]]:
+    """At most AGENCY_OPTIONS active agencies of ``qs`` matching ``text``, plus any already chosen."""
+    rows = list(search_agencies(qs, text)[:AGENCY_OPTIONS])
     have = {a.pk for a in rows}
     extra = [i for i in selected_ids if i and i not in have]
     if extra:
         rows = list(Agency.objects.filter(pk__in=extra)) + rows
-    return [("", "---------")] + [(str(a.pk), f"{'· ' * max(a.depth - 1, 0)}{a.name}") for a in rows]
+    return [("", "---------")] + [(str(a.pk), agency_label(a)) for a in rows]
+
+
+def agency_label(agency: Agency) -> str:
+    return f"{'· ' * max(agency.depth - 1, 0)}{agency.name} ({agency.code})" if agency.code else agency.name
+
+
+class AgencyField(forms.TypedChoiceField):
+    """A choice of agency among ``allowed`` (a queryset): the select lists only the first matches
+    of the search, but any active agency of ``allowed`` is accepted."""
+
+    default_error_messages = {"invalid_choice": _("Choose an agency from the list.")}
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("coerce", int)
+        super().__init__(*args, **kwargs)
+        self.allowed = Agency.objects.none()
+
+    def valid_value(self, value) -> bool:
+        text = str(value)
+        return text.isdigit() and len(text) < 19 and self.allowed.filter(active_q(), pk=int(text)).exists()
+
+
+def _selected(form, name: str) -> int | None:
+    value = form.data.get(form.add_prefix(name)) if form.is_bound else form.initial.get(name)
+    return int(value) if str(value or "").isdigit() and len(str(value)) < 19 else None
 
 
 class TaskForm(forms.Form):
@@ -35,7 +70,7 @@ class TaskForm(forms.Form):
         help_text=_("State the action and its scope, e.g. “Xây dựng đề án chuyển đổi số cấp xã”."),
         widget=forms.TextInput(attrs={"class": "form-control"}),
     )
-    lead_agency = forms.TypedChoiceField(label=_("Lead agency"), coerce=int)
+    lead_agency = AgencyField(label=_("Lead agency"))
     responsible_officer = forms.CharField(
         label=_("Responsible officer"),
         max_length=150,
@@ -95,12 +130,13 @@ class TaskForm(forms.Form):
     )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, lead_qs=None, **kwargs):
+    def __init__(self, *args, lead_qs=None, agency_q: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        selected = self.data.get("lead_agency") if self.is_bound else self.initial.get("lead_agency")
-        selected_id = int(selected) if str(selected or "").isdigit() else None
-        self.fields["lead_agency"].choices = agency_choices(lead_qs, [selected_id])
-        self.fields["lead_agency"].widget.attrs["class"] = "form-select"
+        self.agency_q = (agency_q or "").strip()[:200]
+        field = self.fields["lead_agency"]
+        field.allowed = lead_qs
+        field.choices = agency_choices(lead_qs, [_selected(self, "lead_agency")], self.agency_q)
+        field.widget.attrs["class"] = "form-select"
 
     def add_error(self, field, error):
         super().add_error(field, error)
@@ -110,7 +146,7 @@ class TaskForm(forms.Form):
 
 
 class CoordinationForm(forms.Form):
-    agency = forms.TypedChoiceField(label=_("Coordinating agency"), coerce=int, required=False)
+    agency = AgencyField(label=_("Coordinating agency"), required=False)
     sub_deliverable = forms.CharField(
         label=_("Its part of the deliverable"),
         max_length=300,
@@ -118,13 +154,13 @@ class CoordinationForm(forms.Form):
         widget=forms.TextInput(attrs={"class": "form-control"}),
     )
 
-    def __init__(self, *args, agency_qs=None, **kwargs):
+    def __init__(self, *args, agency_qs=None, searches=None, **kwargs):
         super().__init__(*args, **kwargs)
-        key = self.add_prefix("agency")
-        selected = self.data.get(key) if self.is_bound else self.initial.get("agency")
-        selected_id = int(selected) if str(selected or "").isdigit() else None
-        self.fields["agency"].choices = agency_choices(agency_qs, [selected_id])
-        self.fields["agency"].widget.attrs["class"] = "form-select"
+        self.agency_q = ((searches or {}).get(self.prefix) or "").strip()[:200]
+        field = self.fields["agency"]
+        field.allowed = agency_qs
+        field.choices = agency_choices(agency_qs, [_selected(self, "agency")], self.agency_q)
+        field.widget.attrs["class"] = "form-select"
 
 
 CoordinationFormSet = forms.formset_factory(CoordinationForm, extra=2, max_num=30, validate_max=True)
