@@ -14,6 +14,7 @@ from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Schema
 
+from . import dates
 from .errors import ValidationFailed
 
 ID_MAX = 2**63 - 1  # the largest id a database row can have (a signed 64-bit integer)
@@ -90,19 +91,14 @@ def clean_text(value: str | None, max_length: int = 200) -> str:
     return (value or "").replace("\x00", "").strip()[:max_length]
 
 
-DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d")
-
-
 def parse_date(value: str | None, field: str) -> dt.date | None:
     """A date typed as dd/mm/yyyy or yyyy-mm-dd; a clear message otherwise."""
     value = (value or "").strip()
     if not value:
         return None
-    for fmt in DATE_FORMATS:
-        try:
-            return dt.datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
+    day = dates.parse_date(value)
+    if day is not None:
+        return day
     raise ValidationFailed(
         _("Enter a valid date as dd/mm/yyyy or yyyy-mm-dd (got “%(value)s”).") % {"value": value[:40]},
         field=field,

@@ -177,7 +177,9 @@ def decide_extension(
 def withdraw_extension(actor: Any, extension: DeadlineExtension) -> None:
     """The requester takes back a request still awaiting a decision; the audit log keeps it."""
     ext = (
-        DeadlineExtension.objects.select_for_update(of=("self",)).select_related("task__lead_agency").get(pk=extension.pk)
+        DeadlineExtension.objects.select_for_update(of=("self",))
+        .select_related("task__lead_agency")
+        .get(pk=extension.pk)
     )
     if actor is None or ext.requested_by_id != actor.pk:
         raise PermissionRefused(_("Only the person who asked may withdraw this request."))

@@ -144,7 +144,11 @@ def kpi_snapshot(kpi: TaskIndicator) -> dict[str, Any]:
 
 
 def _locked_task(actor: Any, task: Task) -> Task:
-    task = Task.objects.select_for_update(of=("self",)).select_related("lead_agency", "assigned_by").get(pk=task.pk)
+    task = (
+        Task.objects.select_for_update(of=("self",))
+        .select_related("lead_agency", "assigned_by")
+        .get(pk=task.pk)
+    )
     if not can(actor, "change", task):
         raise PermissionRefused(_("You may not change the KPIs of this task."))
     return task
@@ -209,7 +213,11 @@ def update_kpi(
 ) -> TaskIndicator:
     """Replace a KPI's baseline, criterion and whole trajectory; the targets are set anew against
     the indicator's current definition."""
-    kpi = TaskIndicator.objects.select_for_update(of=("self",)).select_related("indicator__current").get(pk=kpi.pk)
+    kpi = (
+        TaskIndicator.objects.select_for_update(of=("self",))
+        .select_related("indicator__current")
+        .get(pk=kpi.pk)
+    )
     task = _locked_task(actor, kpi.task)
     indicator = _check_indicator(kpi.indicator)
     base_value, base_date = _clean_baseline(baseline_value, baseline_date)

@@ -142,7 +142,11 @@ def create_program(
 
 
 def _locked(program: ActionProgram) -> ActionProgram:
-    return ActionProgram.objects.select_for_update(of=("self",)).select_related("agency", "resolution").get(pk=program.pk)
+    return (
+        ActionProgram.objects.select_for_update(of=("self",))
+        .select_related("agency", "resolution")
+        .get(pk=program.pk)
+    )
 
 
 @transaction.atomic
@@ -284,7 +288,9 @@ def open_amendment(
 def close_amendment(actor: Any, amendment: ProgramAmendment) -> ProgramAmendment:
     """Close an amendment: the programme is read-only again."""
     amendment = (
-        ProgramAmendment.objects.select_for_update(of=("self",)).select_related("program__agency").get(pk=amendment.pk)
+        ProgramAmendment.objects.select_for_update(of=("self",))
+        .select_related("program__agency")
+        .get(pk=amendment.pk)
     )
     _check_change(actor, amendment.program)
     if not amendment.is_open:

@@ -206,7 +206,11 @@ def record_progress(
     expected_version: int | None = None,
 ) -> Task:
     """Percent done is entered on leaf tasks only, by the lead agency; parents are rolled up."""
-    task = Task.objects.select_for_update(of=("self",)).select_related("lead_agency", "assigned_by").get(pk=task.pk)
+    task = (
+        Task.objects.select_for_update(of=("self",))
+        .select_related("lead_agency", "assigned_by")
+        .get(pk=task.pk)
+    )
     if not (can(actor, "report_progress", task) and actor.scope.writes(task.lead_agency.path)):
         raise PermissionRefused(_("Only the lead agency reports progress on this task."))
     check_version(task, expected_version)
@@ -248,7 +252,11 @@ def record_progress(
 @transaction.atomic
 def set_task_state(actor: Any, task: Task, *, state: str, reason: str = "") -> Task:
     """Pause, cancel or resume a task; pausing and cancelling need a reason."""
-    task = Task.objects.select_for_update(of=("self",)).select_related("lead_agency", "assigned_by").get(pk=task.pk)
+    task = (
+        Task.objects.select_for_update(of=("self",))
+        .select_related("lead_agency", "assigned_by")
+        .get(pk=task.pk)
+    )
     if not (can(actor, "change", task) and actor.scope.writes(task.assigned_by.path)):
         raise PermissionRefused(_("Only the assigning agency may pause, cancel or resume this task."))
     if state not in TaskState.values:

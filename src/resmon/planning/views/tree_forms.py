@@ -8,15 +8,11 @@ from django.utils.translation import gettext_lazy as _
 
 from resmon.agencies.models import Agency
 from resmon.agencies.selectors import active_q
+from resmon.core.dates import DateField
 
 from ..models import DeliverableType, ReviewPeriod
 
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 AGENCY_OPTIONS = 50  # agencies listed in a picker before the user narrows it by searching
-
-
-def _date_input():
-    return forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
 
 
 def search_agencies(qs, text: str = ""):
@@ -82,9 +78,7 @@ class TaskForm(forms.Form):
         required=False,
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
-    due_date = forms.DateField(
-        label=_("Due date"), required=False, input_formats=DATE_FORMATS, widget=_date_input()
-    )
+    due_date = DateField(label=_("Due date"), required=False)
     review_period = forms.ChoiceField(
         label=_("Review period"),
         required=False,
