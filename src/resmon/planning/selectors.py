@@ -194,3 +194,39 @@ def task_progress(tasks: Iterable[Task], *, max_depth: int = 20) -> dict[int, De
     ]
     result = rollup(nodes)
     return {i: rounded(result.get(i)) for i in ids}
+
+
+def subtree_progress_by_resolution(user: Any, agency_path: str) -> list[dict[str, Any]]:
+    """Per resolution, the progress of an agency subtree (PRODUCT.md): the weighted mean of the
+    top-most tasks led inside it, i.e. those whose parent is led outside it or absent."""
+    from collections import defaultdict
+
+    from .rollup import subtree_progress
+
+    fields = ("id", "parent_id", "weight", "percent_done", "completed_on", "state", "resolution_id")
+    inside = visible_to(user, Task.objects.filter(lead_agency__path__startswith=agency_path))
+    nodes: dict[int, list[Node]] = defaultdict(list)
+    for r in inside.values(*fields):
+        nodes[r["resolution_id"]].append(
+            Node(
+                id=r["id"],
+                parent_id=r["parent_id"],
+                weight=r["weight"],
+                percent_done=r["percent_done"],
+                completed=r["completed_on"] is not None,
+                cancelled=r["state"] == TaskState.CANCELLED,
+            )
+        )
+
+    # every loaded task is led inside the subtree; a parent that was not loaded is led outside it
+    def everywhere(_path: str) -> bool:
+        return True
+
+    return [
+        {
+            "resolution": r,
+            "tasks": len(nodes[r.pk]),
+            "progress": rounded(subtree_progress(nodes[r.pk], everywhere)),
+        }
+        for r in Resolution.objects.filter(pk__in=list(nodes)).order_by("issued_on")
+    ]

@@ -239,3 +239,9 @@ def _not_found() -> str:
     from django.utils.translation import gettext as _
 
     return _("Not found, or you do not have access to it.")
+
+
+def program_editable(program: ActionProgram) -> bool:
+    """Whether the programme's tasks may change now: a draft, or an issued programme with an open
+    amendment (the rule ``services.tree.ensure_editable`` enforces); pages offer edit actions only then."""
+    return program.status == ActionProgram.Status.DRAFT or program.amendments.filter(is_open=True).exists()

@@ -21,6 +21,7 @@ from resmon.core.access import can
 from resmon.core.errors import Conflict, PermissionRefused, ValidationFailed
 
 from ..models import TargetPoint, Task, TaskIndicator
+from .tree import ensure_editable
 
 MAX_TARGETS = 100
 # DecimalField(max_digits=20, decimal_places=4): 16 digits before the point
@@ -151,6 +152,7 @@ def _locked_task(actor: Any, task: Task) -> Task:
     )
     if not can(actor, "change", task):
         raise PermissionRefused(_("You may not change the KPIs of this task."))
+    ensure_editable(task.program)  # the targets are part of the programme: locked once it is issued
     return task
 
 

@@ -6,7 +6,7 @@ from django import template
 
 from resmon.core.access import can
 
-from .. import selectors_clears
+from .. import selectors_clears, selectors_tree
 from ..services.programs import open_amendment_of
 
 register = template.Library()
@@ -17,7 +17,7 @@ def task_clears(context, task):
     user = context["request"].user
     flags = selectors_clears.task_flags(task)
     linked = list(task.clauses.order_by("order"))
-    may_change = can(user, "change", task)
+    may_change = can(user, "change", task) and selectors_tree.program_editable(task.program)
     return {
         "request": context["request"],
         "csrf_token": context.get("csrf_token"),

@@ -8,6 +8,7 @@ from resmon.core import clock
 from resmon.core.access import can
 
 from .. import selectors_kpis as kpi_selectors
+from .. import selectors_tree
 from ..models import DeadlineExtension
 from ..services import extensions as extension_services
 from ..status import TaskState
@@ -23,7 +24,7 @@ def task_kpis(context, task):
         "csrf_token": context.get("csrf_token"),
         "task": task,
         "kpis": kpi_selectors.task_kpis(user, task),
-        "may_change": can(user, "change", task),
+        "may_change": can(user, "change", task) and selectors_tree.program_editable(task.program),
         "today": clock.today(),
     }
 

@@ -15,7 +15,9 @@ CANDIDATE_LIMIT = 300
 @register.inclusion_tag("planning/_task_planning_panel.html", takes_context=True)
 def task_planning_panel(context, task):
     user = context["request"].user
-    may_change = can(user, "change", task)
+    may_write = can(user, "change", task)
+    # planning changes need a draft (or an open amendment); marking a milestone done does not
+    may_change = may_write and selectors_tree.program_editable(task.program)
     candidates = []
     if may_change:
         taken = set(selectors_tree.dependencies(user, task).values_list("depends_on_id", flat=True))
@@ -31,6 +33,7 @@ def task_planning_panel(context, task):
         "task": task,
         "user": user,
         "may_change": may_change,
+        "may_mark_done": may_write,
         "may_assign": may_change and user.scope.writes(task.lead_agency.path),
         "milestones": selectors_tree.milestones(task),
         "waiting_on": selectors_tree.waiting_on(user, task),

@@ -47,12 +47,13 @@ def _tree_filter(request) -> dict:
     return {"q": q, "status": status, "agency": agency, "active": bool(q or status or agency)}
 
 
-def _row_flags(user, rows) -> None:
-    """Whether the user may act on each row (the menu itself loads on demand)."""
+def _row_flags(user, rows, editable: bool = True) -> None:
+    """Whether the user may act on each row (the menu itself loads on demand); nobody may while
+    the programme is not ``editable`` (issued, no amendment open)."""
     for r in rows:
-        r.may_change = can(user, "change", r.task)
+        r.may_change = editable and can(user, "change", r.task)
         if r.children:
-            _row_flags(user, r.children)
+            _row_flags(user, r.children, editable)
 
 
 @page
@@ -84,7 +85,8 @@ def program_tree(request, pk):
         rows = index.rows(None, levels=10_000)
     else:
         rows = index.rows(None, levels=2, limit=FIRST_SCREEN)
-    _row_flags(user, rows)
+    editable = selectors_tree.program_editable(program)
+    _row_flags(user, rows, editable)
     return render(
         request,
         "planning/tree.html",
@@ -100,7 +102,7 @@ def program_tree(request, pk):
             "statuses": TaskStatus.choices,
             "expand_all": expand_all,
             "may_expand_all": index.size < EXPAND_ALL_LIMIT,
-            "may_add": can(user, "change", program),
+            "may_add": editable and can(user, "change", program),
         },
     )
 
@@ -125,7 +127,7 @@ def tree_children(request, pk):
         return redirect(f"{reverse('planning:program_tree', args=[task.program_id])}?under={task.pk}")
     index = _index(request, task.program)
     rows = index.rows(task.pk, levels=1)
-    _row_flags(user, rows)
+    _row_flags(user, rows, selectors_tree.program_editable(task.program))
     return render(request, "planning/_tree_rows.html", {"rows": rows})
 
 
@@ -135,7 +137,7 @@ def task_actions(request, pk):
     without JavaScript: a small page with the same actions)."""
     user = request.user
     task = selectors.get_task(user, pk)
-    may_change = can(user, "change", task)
+    may_change = selectors_tree.program_editable(task.program) and can(user, "change", task)
     siblings = list(
         Task.objects.filter(program_id=task.program_id, parent_id=task.parent_id)
         .order_by("position", "id")

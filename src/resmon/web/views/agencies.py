@@ -62,5 +62,6 @@ def agency_detail(request, pk):
             "events": list(restructuring.events_of(user, agency)[:20]),
             "task_count": led.count(),
             "status_counts": planning.status_counts(led),
+            "progress": planning.subtree_progress_by_resolution(user, agency.path),
         },
     )
