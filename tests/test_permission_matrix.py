@@ -188,6 +188,7 @@ ROUTES: dict[str, Route] = {
     "planning:clause_list": Route(PAGE, obj="resolution"),
     "planning:clause_edit": Route(PAGE, kwargs={"pk": 2**31 - 1}, ok=(404,)),
     "planning:coverage": Route(PAGE, obj="resolution"),
+    "planning:steering": Route(PAGE, obj="resolution"),
     "planning:task_clauses": Route(PAGE, obj="task", method="POST", data={}, ok=(302, 403)),
     "api:issue_program": Route(
         API,

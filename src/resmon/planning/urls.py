@@ -1,10 +1,19 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from .views import clauses as clause_views
+from .views import excel as excel_views
+from .views import kpis as kpi_views
+from .views import programs as program_views
+from .views import steering as steering_views
+from .views import tree as tree_views
+from .views import tree_page as tree_page_views
 
 app_name = "planning"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("resolutions/<int:pk>/steering/", steering_views.steering_committee, name="steering"),
+]
 
 # task KPIs and deadline extensions
-from .views import kpis as kpi_views  # noqa: E402
 
 urlpatterns += [
     path("tasks/<int:pk>/kpis/new/", kpi_views.kpi_new, name="kpi_new"),
@@ -17,8 +26,6 @@ urlpatterns += [
 ]
 
 # decomposition editor: the task tree, task forms, move, split, milestones, dependencies
-from .views import tree as tree_views  # noqa: E402
-from .views import tree_page as tree_page_views  # noqa: E402
 
 urlpatterns += [
     path("programs/<int:pk>/tree/", tree_page_views.program_tree, name="program_tree"),
@@ -44,8 +51,6 @@ urlpatterns += [
 ]
 
 # programmes, the six clears, clauses and coverage
-from .views import clauses as clause_views  # noqa: E402
-from .views import programs as program_views  # noqa: E402
 
 urlpatterns += [
     path("programs/new/", program_views.program_new, name="program_new"),
@@ -61,7 +66,6 @@ urlpatterns += [
 ]
 
 # the Excel round trip of a programme
-from .views import excel as excel_views  # noqa: E402
 
 urlpatterns += [
     path("programs/<int:pk>/export.xlsx", excel_views.program_export, name="program_export_xlsx"),

@@ -14,11 +14,11 @@ from django.views.decorators.http import require_POST
 from resmon.agencies.selectors import agencies_visible
 from resmon.core.access import Role, get_visible_or_404
 from resmon.core.errors import DomainError
+from resmon.core.views import page, show_error
 
 from .. import selectors, selectors_clears
 from ..models import Clause
 from ..services import clauses as clause_services
-from .programs import page, show_error
 
 
 class ImportForm(forms.Form):

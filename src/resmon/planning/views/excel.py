@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import functools
-
 from django import forms
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from resmon.core.access import can
-from resmon.core.errors import DomainError, NotFound
+from resmon.core.errors import DomainError
+from resmon.core.views import page
 
 from .. import excel_format as fmt
 from .. import selectors
@@ -21,20 +19,6 @@ from ..models import ActionProgram
 from ..services import excel
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def page(view):
-    """A signed-in page; a programme missing or outside the scope is the 404 page."""
-
-    @login_required
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound:
-            raise Http404 from None
-
-    return wrapper
 
 
 class ImportForm(forms.Form):

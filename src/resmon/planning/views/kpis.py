@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -17,7 +15,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from resmon.core.dates import DateField
-from resmon.core.errors import DomainError, NotFound, PermissionRefused
+from resmon.core.errors import DomainError, PermissionRefused
+from resmon.core.views import page, show_error
 
 from .. import selectors
 from .. import selectors_kpis as kpi_selectors
@@ -26,20 +25,6 @@ from ..services import kpis as kpi_services
 
 TARGET_ROWS_EXTRA = 3
 PER_PAGE = 25
-
-
-def page(view):
-    """A signed-in page; an object missing or outside the scope is the 404 page."""
-
-    @login_required
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound:
-            raise Http404 from None
-
-    return wrapper
 
 
 def _task_url(task_id: int, anchor: str = "") -> str:
@@ -120,11 +105,6 @@ def _targets_from(formset) -> list[tuple[dt.date | None, str]]:
     return rows
 
 
-def _show_error(form, exc: DomainError) -> None:
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, str(exc.message))
-
-
 # --- KPIs --------------------------------------------------------------------------------------
 
 
@@ -166,7 +146,7 @@ def _kpi_form_page(request, *, task, kpi=None):
                 targets.non_form_errors().append(str(exc.message))
                 form.add_error(None, str(exc.message))
             else:
-                _show_error(form, exc)
+                show_error(form, exc)
         else:
             return redirect(_task_url(task.pk, "kpis"))
     return render(
@@ -225,7 +205,7 @@ def extension_request(request, pk):
                 user, task, form.cleaned_data["proposed_due_date"], form.cleaned_data["reason"]
             )
         except DomainError as exc:
-            _show_error(form, exc)
+            show_error(form, exc)
         else:
             messages.success(
                 request, _("Your request for a later deadline has been sent to the assigning agency.")
@@ -254,7 +234,7 @@ def extension_detail(request, pk):
             try:
                 extension_services.decide_extension(user, ext, grant, form.cleaned_data["note"])
             except DomainError as exc:
-                _show_error(form, exc)
+                show_error(form, exc)
             else:
                 messages.success(
                     request,

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import functools
-
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,30 +16,12 @@ from resmon.agencies.selectors import agencies_visible
 from resmon.core import clock
 from resmon.core.access import Role, can
 from resmon.core.dates import DateField
-from resmon.core.errors import DomainError, NotFound
+from resmon.core.errors import DomainError
+from resmon.core.views import page, show_error
 
 from .. import clears, selectors, selectors_clears
 from ..models import ActionProgram, ProgramAmendment
 from ..services import programs as program_services
-
-
-def page(view):
-    """A signed-in page; an object missing or outside the scope is the 404 page."""
-
-    @login_required
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound:
-            raise Http404 from None
-
-    return wrapper
-
-
-def show_error(form: forms.Form, exc: DomainError) -> None:
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, str(exc.message))
 
 
 def _program_url(program: ActionProgram) -> str:

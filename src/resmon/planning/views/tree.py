@@ -3,12 +3,8 @@
 
 from __future__ import annotations
 
-import functools
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,6 +15,7 @@ from resmon.agencies.selectors import agencies_visible
 from resmon.core.access import can
 from resmon.core.apikit import parse_date
 from resmon.core.errors import DomainError, NotFound
+from resmon.core.views import page, show_error
 
 from .. import selectors, selectors_tree
 from ..services import milestones as milestone_services
@@ -29,20 +26,6 @@ from .tree_forms import AGENCY_OPTIONS, CoordinationFormSet, MoveForm, PartFormS
 FIELD_ALIASES = {"coordinating_agencies": None, "code": None, "parent": None}
 
 
-def page(view):
-    """A signed-in page; an object missing or outside the scope is the 404 page."""
-
-    @login_required
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound:
-            raise Http404 from None
-
-    return wrapper
-
-
 def _task_url(task) -> str:
     return reverse("web:task_detail", args=[task.pk])
 
@@ -50,11 +33,6 @@ def _task_url(task) -> str:
 def _tree_url(program_id: int, task_id: int | None = None) -> str:
     url = reverse("planning:program_tree", args=[program_id])
     return f"{url}#task-{task_id}" if task_id else url
-
-
-def _show_error(form, exc: DomainError) -> None:
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, str(exc.message))
 
 
 # --- task form: add at the top, assign down, edit ---------------------------------------------
@@ -185,7 +163,7 @@ def task_new(request, pk):
                     user, program=program, lead_agency=lead, coordinating=coordinating, **data
                 )
             except DomainError as exc:
-                _show_error(form, exc)
+                show_error(form, exc)
             else:
                 messages.success(request, _("Task %(code)s added.") % {"code": task.code})
                 return redirect(_tree_url(program.pk, task.pk))
@@ -224,7 +202,7 @@ def subtask_new(request, pk):
                     user, parent, lead_agency=lead, coordinating=coordinating, **data
                 )
             except DomainError as exc:
-                _show_error(form, exc)
+                show_error(form, exc)
             else:
                 messages.success(request, _("Sub-task %(code)s assigned.") % {"code": task.code})
                 return redirect(_tree_url(parent.program_id, task.pk))
@@ -266,7 +244,7 @@ def task_edit(request, pk):
                     **data,
                 )
             except DomainError as exc:
-                _show_error(form, exc)
+                show_error(form, exc)
             else:
                 messages.success(request, _("Task saved."))
                 return redirect(_task_url(task))
@@ -302,7 +280,7 @@ def task_move(request, pk):
             parent = selectors.get_task(user, parent_id) if parent_id else None
             moved = tree_services.move_task(user, task, parent, position - 1 if position else None)
         except DomainError as exc:
-            _show_error(form, exc)
+            show_error(form, exc)
         else:
             messages.success(request, _("Task moved; it is now %(code)s.") % {"code": moved.code})
             return redirect(_tree_url(task.program_id, task.pk))

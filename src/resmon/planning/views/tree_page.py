@@ -10,12 +10,12 @@ from django.utils.translation import gettext as _
 
 from resmon.agencies.selectors import agencies_visible, search_visible
 from resmon.core.access import can
+from resmon.core.views import page
 
 from .. import selectors, selectors_tree
 from ..models import Task
 from ..selectors import STATUS_GROUPS
 from ..status import TaskStatus
-from .tree import page
 
 EXPAND_ALL_LIMIT = 300  # "expand all" is offered only below this many visible tasks
 FIRST_SCREEN = 200  # the second level is rendered at once only while the rows stay within this

@@ -1,11 +1,12 @@
 from django.shortcuts import render
 
 from resmon.agencies import selectors as agencies
+from resmon.core.views import page
 from resmon.planning import selectors as planning
 from resmon.restructuring import selectors as restructuring
 
 from ..filters import parse_id
-from .common import page, paginate
+from .common import paginate
 
 
 def _children(user, parent):

@@ -2,29 +2,9 @@
 
 from __future__ import annotations
 
-import functools
-
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
-
-from resmon.core.errors import NotFound
 
 PER_PAGE = 25
-
-
-def page(view):
-    """A signed-in page; NotFound (missing or outside the user's scope) becomes the 404 page."""
-
-    @login_required
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(str(exc)) from None
-
-    return wrapper
 
 
 def paginate(request, qs, per_page: int = PER_PAGE):

@@ -6,11 +6,10 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from resmon.core import clock
+from resmon.core.views import page
 from resmon.planning import selectors as planning
 from resmon.planning import selectors_kpis
 from resmon.planning.status import TaskStatus
-
-from .common import page
 
 DUE_SOON_DAYS = 30
 

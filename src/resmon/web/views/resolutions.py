@@ -1,8 +1,9 @@
 from django.shortcuts import render
 
+from resmon.core.views import page
 from resmon.planning import selectors as planning
 
-from .common import page, paginate, with_tree_info
+from .common import paginate, with_tree_info
 
 
 @page

@@ -3,10 +3,11 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from resmon.audit import selectors as audit
+from resmon.core.views import page
 from resmon.planning import selectors as planning
 
 from ..filters import SORTS, parse_task_filter, status_choices, status_group_choices
-from .common import page, paginate, with_tree_info
+from .common import paginate, with_tree_info
 
 AUDIT_ROWS = 50
 ACTION_LABELS = {
