@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from resmon.catalogue.models import Frequency
 from resmon.core.access import Role
 from resmon.core.models import TimeStamped, Versioned
 
@@ -26,11 +27,8 @@ class DeliverableType(models.TextChoices):
     OTHER = "khac", _("Other")
 
 
-class ReviewPeriod(models.TextChoices):
-    MONTH = "month", _("Monthly")
-    QUARTER = "quarter", _("Quarterly")
-    HALF_YEAR = "half_year", _("Half-yearly")
-    YEAR = "year", _("Yearly")
+# A task's review period uses the one period vocabulary of the catalogue.
+ReviewPeriod = Frequency
 
 
 class Task(Versioned):

@@ -91,10 +91,7 @@ def create_task(
         )
     if parent is not None and parent.program_id != program.pk:
         raise ValidationFailed(_("The parent task belongs to another programme."), field="parent")
-    unknown = set(fields) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationFailed(_("Unknown task fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
-    data = _validate_task_fields(dict(fields))
+    data = validated_fields(fields)
     check_parent_deadline(parent, data)
     coordinating = check_coordinating(lead_agency, coordinating or [])
     code = (code or "").strip()
@@ -104,14 +101,50 @@ def create_task(
             _("Code %(code)s is already used in this programme; choose another one.") % {"code": code},
             field="code",
         )
-    task = Task.objects.create(
+    return insert_task(
+        actor,
+        "planning.task_created",
         program=program,
-        resolution_id=program.resolution_id,
         parent=parent,
         code=code or auto_code,
         position=position,
         lead_agency=lead_agency,
         assigned_by=program.agency,
+        data=data,
+        coordinating=coordinating,
+    )
+
+
+def validated_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """The editable fields of a new task, checked; unknown names are refused."""
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationFailed(_("Unknown task fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    return _validate_task_fields(dict(fields))
+
+
+def insert_task(
+    actor: Any,
+    action: str,
+    *,
+    program: ActionProgram,
+    parent: Task | None,
+    code: str,
+    position: int,
+    lead_agency: Any,
+    assigned_by: Any,
+    data: dict[str, Any],
+    coordinating: list[tuple[Any, str]],
+) -> Task:
+    """Write a checked new task with its coordinating agencies and its audit row."""
+    task = Task.objects.create(
+        program=program,
+        resolution_id=program.resolution_id,
+        parent=parent,
+        code=code,
+        position=position,
+        lead_agency=lead_agency,
+        assigned_by=assigned_by,
         original_due_date=data.get("due_date"),
         updated_by_name=actor.get_username(),
         **data,
@@ -119,7 +152,7 @@ def create_task(
     for agency, sub_deliverable in coordinating:
         task.coordinations.create(agency=agency, sub_deliverable=sub_deliverable)
     after = snapshot(task) | {"coordinating": [[a.pk, d] for a, d in coordinating]}
-    record(actor, "planning.task_created", task, after=after, agency_path=lead_agency.path)
+    record(actor, action, task, after=after, agency_path=lead_agency.path)
     return task
 
 

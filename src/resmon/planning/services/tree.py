@@ -237,30 +237,22 @@ def create_subtask(
             % {"agency": parent.lead_agency.name},
             field="lead_agency",
         )
-    unknown = set(fields) - set(task_services.EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationFailed(_("Unknown task fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
-    data = task_services._validate_task_fields(dict(fields))
+    data = task_services.validated_fields(fields)
     check_parent_deadline(parent, data)
     coordinating = check_coordinating(lead_agency, coordinating or [])
     position, code = next_slot(parent.program, parent)
-    task = Task.objects.create(
+    return task_services.insert_task(
+        actor,
+        "planning.subtask_assigned",
         program=parent.program,
-        resolution_id=parent.resolution_id,
         parent=parent,
         code=code,
         position=position,
         lead_agency=lead_agency,
         assigned_by=parent.lead_agency,
-        original_due_date=data.get("due_date"),
-        updated_by_name=actor.get_username(),
-        **data,
+        data=data,
+        coordinating=coordinating,
     )
-    for agency, sub_deliverable in coordinating:
-        task.coordinations.create(agency=agency, sub_deliverable=sub_deliverable)
-    after = snapshot(task) | {"coordinating": [[a.pk, d] for a, d in coordinating]}
-    record(actor, "planning.subtask_assigned", task, after=after, agency_path=lead_agency.path)
-    return task
 
 
 # --- move, reorder, split, delete -------------------------------------------------------------
