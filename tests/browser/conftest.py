@@ -127,6 +127,9 @@ class Screenshots:
         self.n += 1
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTIFACTS / f"{self.prefix}-{self.n}.png"
+        if full_page:
+            # a page opened at an anchor (#kpis) is scrolled: the sticky header would be drawn mid-picture
+            page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(path), full_page=full_page, animations="disabled")
         if doc_name and os.environ.get("SAVE_DOCS_SCREENSHOTS") == "1":
             DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
