@@ -132,10 +132,11 @@ def test_only_the_assigning_level_decides(world, user):
 
 
 def test_nobody_decides_their_own_request(world):
-    ext = ask(world, user="hni_officer", task="hni")
-    with pytest.raises(PermissionRefused, match="your own request"):
-        services.decide_extension(world.users["hni_officer"], ext, True)
-    assert not selectors.extensions_to_decide(world.users["hni_officer"]).exists()
+    # the assigning level cannot ask itself: Hà Nội assigned task "hni" to its People's Committee
+    with pytest.raises(PermissionRefused):
+        ask(world, user="hni_officer", task="hni")
+    ask(world, user="hni_so_officer", task="hni_so")
+    assert not selectors.extensions_to_decide(world.users["hni_so_officer"]).exists()
     assert selectors.extensions_to_decide(world.users["hni_leader"]).exists()
 
 
@@ -150,3 +151,13 @@ def test_withdraw_by_the_requester_only(world):
     services.decide_extension(world.users["national_leader"], ext2, False, "Không")
     with pytest.raises(Conflict):
         services.withdraw_extension(world.users["ministry_officer"], ext2)
+
+
+def test_the_assigning_level_does_not_ask_itself_for_an_extension(world):
+    """Hà Nội assigned the commune's task: its officer decides extensions there, never requests them."""
+    from resmon.planning.services import extensions
+
+    task = world.tasks["hni_xa"]
+    assert extensions.may_request(world.users["xa_officer"], task)
+    assert not extensions.may_request(world.users["hni_officer"], task)
+    assert extensions.may_decide(world.users["hni_officer"], task)

@@ -230,3 +230,16 @@ def subtree_progress_by_resolution(user: Any, agency_path: str) -> list[dict[str
         }
         for r in Resolution.objects.filter(pk__in=list(nodes)).order_by("issued_on")
     ]
+
+
+def task_audit_objects(task: Task) -> dict[str, list[Any]]:
+    """The objects whose audit rows make up a task's history: the task, its KPIs, milestones and
+    deadline extensions (rows of ones since deleted stay in the audit log, not in this view)."""
+    from .models import DeadlineExtension, Milestone, TaskIndicator
+
+    return {
+        Task._meta.label_lower: [task.pk],
+        TaskIndicator._meta.label_lower: list(task.kpis.values_list("pk", flat=True)),
+        Milestone._meta.label_lower: list(task.milestones.values_list("pk", flat=True)),
+        DeadlineExtension._meta.label_lower: list(task.extensions.values_list("pk", flat=True)),
+    }

@@ -30,8 +30,13 @@ def _day(value: dt.date) -> str:
 
 
 def may_request(actor: Any, task: Task) -> bool:
-    """The lead side: a leader or focal officer whose write scope covers the lead agency."""
-    return can(actor, "change", task) and actor.scope.writes(task.lead_agency.path)
+    """The lead side: a leader or focal officer whose write scope covers the lead agency but not
+    the assigning agency (the assigning level decides; it does not ask itself)."""
+    return (
+        can(actor, "change", task)
+        and actor.scope.writes(task.lead_agency.path)
+        and not actor.scope.writes(task.assigned_by.path)
+    )
 
 
 def may_decide(actor: Any, task: Task) -> bool:

@@ -18,6 +18,23 @@ ACTION_LABELS = {
     "planning.task_cancelled": _("Cancelled"),
     "planning.task_active": _("Resumed"),
     "planning.task_deadline_extended": _("Deadline extended"),
+    "planning.subtask_assigned": _("Assigned as a sub-task"),
+    "planning.task_moved": _("Moved in the tree"),
+    "planning.task_reordered": _("Order changed"),
+    "planning.task_split": _("Split into sub-tasks"),
+    "planning.task_clauses_set": _("Clauses linked"),
+    "planning.dependency_added": _("Dependency added"),
+    "planning.dependency_removed": _("Dependency removed"),
+    "planning.milestone_added": _("Milestone added"),
+    "planning.milestone_changed": _("Milestone changed"),
+    "planning.milestone_deleted": _("Milestone deleted"),
+    "planning.kpi_added": _("KPI added"),
+    "planning.kpi_updated": _("KPI changed"),
+    "planning.kpi_removed": _("KPI removed"),
+    "planning.extension_requested": _("Extension requested"),
+    "planning.extension_granted": _("Extension granted"),
+    "planning.extension_refused": _("Extension refused"),
+    "planning.extension_withdrawn": _("Extension request withdrawn"),
 }
 HIDDEN_FIELDS = {"version", "updated_at", "created_at", "updated_by_name"}
 
@@ -77,7 +94,7 @@ def task_detail(request, pk):
     children = with_tree_info(user, planning.visible_children(user, task))
     parent_visible = bool(task.parent_id) and planning.tasks_visible(user).filter(pk=task.parent_id).exists()
     program_visible = planning.programs_visible(user).filter(pk=task.program_id).exists()
-    entries = audit.entries_for(user, object_type=task._meta.label_lower, object_id=task.pk)
+    entries = audit.entries_for_objects(user, planning.task_audit_objects(task))
     trail = _explain(entries[:AUDIT_ROWS], type(task))
     return render(
         request,
