@@ -15,4 +15,3 @@ def test_task_history_includes_its_kpis_and_milestones(client, world):
     client.force_login(world.users["hni_so_officer"])
     page = client.get(f"/tasks/{task.pk}/").content.decode()
     assert "KPI added" in page and "Milestone added" in page
-
