@@ -136,12 +136,14 @@ def test_program_tree_starts_at_tasks_whose_parent_is_hidden(world):
     assert [t.pk for t in rows] == [world.tasks["hni_so"].pk]
 
 
-def test_task_page_links_the_programme_only_when_visible(client, world):
+def test_a_department_sees_the_programme_it_has_tasks_in_but_not_others(client, world):
     program = world.tasks["hni"].program
     login(client, world.users["hni_so_officer"])
     html = client.get(reverse("web:task_detail", args=[world.tasks["hni_so"].pk])).content.decode()
-    assert reverse("web:program_detail", args=[program.pk]) not in html
-    assert client.get(reverse("web:program_detail", args=[program.pk])).status_code == 404
+    assert reverse("web:program_detail", args=[program.pk]) in html
+    assert client.get(reverse("web:program_detail", args=[program.pk])).status_code == 200
+    other = world.tasks["hcm"].program
+    assert client.get(reverse("web:program_detail", args=[other.pk])).status_code == 404
 
 
 def test_status_chip_has_colour_icon_and_word():

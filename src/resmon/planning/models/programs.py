@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from resmon.catalogue.models import PeriodKind
 from resmon.core.access import Role
 from resmon.core.models import TimeStamped, Versioned
 
@@ -115,6 +116,8 @@ class ActionProgram(Versioned):
     updated_by_name = models.CharField(max_length=150, blank=True)
 
     scope_paths = ("agency__path",)
+    # an agency that leads a task of the programme (a department in its city's programme) sees it too
+    scope_paths_many = ("tasks__lead_agency__path",)
     scope_resolution = "resolution_id"
     scope_actions = {"change": {Role.FOCAL_OFFICER, Role.LEADER}}
 
@@ -151,3 +154,32 @@ class ProgramAmendment(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.program} – {self.number or self.decided_on}"
+
+
+class ProgramSchedule(TimeStamped):
+    """One kind of period a programme reports on, and when its reports are due.
+
+    A programme without rows reports quarterly, due 5 days after the period ends, no grace days
+    (``planning.services.schedule.schedule_of``).
+    """
+
+    program = models.ForeignKey(ActionProgram, on_delete=models.CASCADE, related_name="schedule")
+    kind = models.CharField(_("period kind"), max_length=10, choices=PeriodKind.choices)
+    due_days = models.PositiveSmallIntegerField(
+        _("due days after the period ends"), help_text=_("e.g. 5: a quarter ending 14/12 is due 19/12")
+    )
+    grace_days = models.PositiveSmallIntegerField(
+        _("grace days"), default=0, help_text=_("Reports in the grace days are accepted but marked late.")
+    )
+
+    scope_paths = ("program__agency__path",)
+    scope_resolution = "program__resolution_id"
+
+    class Meta:
+        ordering = ["program_id", "kind"]
+        constraints = [models.UniqueConstraint(fields=["program", "kind"], name="uniq_program_schedule_kind")]
+        verbose_name = _("reporting schedule")
+        verbose_name_plural = _("reporting schedules")
+
+    def __str__(self) -> str:
+        return f"{self.program} – {self.get_kind_display()}"
