@@ -13,3 +13,23 @@ def world(db):
     from tests.factories import build_world
 
     return build_world()
+
+
+@pytest.fixture(autouse=True)
+def _audit_checkpoints(tmp_path, settings):
+    """Each test keeps its audit chain checkpoints in its own file (never var/ of the checkout)."""
+    settings.AUDIT_CHECKPOINT_PATH = tmp_path / "audit-checkpoints.jsonl"
+
+
+@pytest.fixture
+def bearer(world):
+    """A client factory: bearer("hni_officer") -> a Client that sends that user's API token."""
+    from django.test import Client
+
+    from resmon.accounts.tokens import create_token
+
+    def make(username: str) -> Client:
+        _token, raw = create_token(world.users[username], "test")
+        return Client(headers={"Authorization": f"Bearer {raw}"})
+
+    return make

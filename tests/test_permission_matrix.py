@@ -25,11 +25,13 @@ from resmon.accounts import selectors as accounts_selectors
 from resmon.accounts.models import User
 from resmon.agencies.selectors import agencies_visible
 from resmon.catalogue import selectors as catalogue_selectors
+from resmon.catalogue import selectors_periods, services_periods
 from resmon.catalogue import services as catalogue_services
-from resmon.catalogue.models import Indicator
+from resmon.catalogue.models import Indicator, ReportingPeriod
 from resmon.core.access import Role
 from resmon.planning import selectors as planning
 from resmon.planning.models import ActionProgram, Task
+from tests.notifications.helpers import matrix_notifications, matrix_visible_notifications
 from tests.planning.kpi_helpers import matrix_objects, matrix_visible_ids
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +47,7 @@ class Route:
     obj: str | None = None  # the kind of object the URL names: task, agency, program, resolution, user
     admin: bool = False  # account administration: agency and system administrators only
     sysadmin: bool = False  # catalogue writes: system administrators only (pages 404, API 403 for others)
+    auditor: bool = False  # the audit log: system administrators and inspectors only (404 for others)
     method: str = "GET"
     lists: tuple[str, ...] = ()  # what the response lists (checked against the scope)
     ok: tuple[int, ...] = (200,)  # what an allowed user may get
@@ -82,6 +85,10 @@ ROUTES: dict[str, Route] = {
     "web:task_detail": Route(PAGE, obj="task"),
     "web:task_children": Route(PAGE, obj="task", lists=("task",)),
     "restructuring:event_list": Route(PAGE),
+    # --- the audit log (scoped) and its chain verification
+    "audit:log": Route(PAGE, auditor=True),
+    "audit:verify": Route(PAGE, sysadmin=True),
+    "audit:verify_run": Route(PAGE, sysadmin=True, method="POST", ok=(302,)),
     # --- indicator catalogue: read by everyone signed in, written by system administrators
     "catalogue:indicator_list": Route(PAGE),
     "catalogue:indicator_detail": Route(PAGE, obj="indicator"),
@@ -90,6 +97,28 @@ ROUTES: dict[str, Route] = {
     # an empty reason: the administrator is sent back to the page with the message
     "catalogue:indicator_set_active": Route(
         PAGE, obj="indicator", sysadmin=True, method="POST", data={"active": "0", "reason": ""}, ok=(302,)
+    ),
+    # --- the period calendar: read by everyone signed in; closed and reopened by system administrators
+    "catalogue:period_list": Route(PAGE),
+    "catalogue:period_close": Route(
+        PAGE, obj="period", sysadmin=True, method="POST", data={"reason": ""}, ok=(302,)
+    ),
+    "catalogue:period_reopen": Route(
+        PAGE, obj="period", sysadmin=True, method="POST", data={"reason": ""}, ok=(302,)
+    ),
+    "api:list_periods": Route(API, lists=("period",)),
+    "api:get_period": Route(API, obj="period"),
+    "api:close_period": Route(
+        API, obj="period", sysadmin=True, method="POST", data={"reason": ""}, ok=(400,)
+    ),
+    "api:reopen_period": Route(
+        API, obj="period", sysadmin=True, method="POST", data={"reason": ""}, ok=(400,)
+    ),
+    # --- a programme's reporting schedule (the form is a 403 for a visible programme the user may not change)
+    "planning:program_schedule": Route(PAGE, obj="program", ok=(200, 403)),
+    "api:get_program_schedule": Route(API, obj="program"),
+    "api:set_program_schedule": Route(
+        API, obj="program", method="PUT", data={"kinds": [], "due_days": 5}, ok=(400, 403)
     ),
     "api:list_indicators": Route(API, lists=("indicator",)),
     "api:get_indicator": Route(API, obj="indicator"),
@@ -249,6 +278,19 @@ ROUTES: dict[str, Route] = {
     "api:delete_milestone": Route(
         API, obj="task", method="DELETE", kwargs={"milestone_id": 2**62}, ok=(404,)
     ),
+    # --- notifications: personal; someone else's is a 404 whatever the role
+    "notifications:inbox": Route(PAGE),
+    "notifications:preferences": Route(PAGE),
+    "notifications:mark_all_read": Route(PAGE, method="POST", ok=(302,)),
+    "notifications:open": Route(PAGE, obj="notification", ok=(302,)),
+    "notifications:mark_read": Route(PAGE, obj="notification", method="POST", ok=(302,)),
+    "api:list_notifications": Route(API, lists=("notification",)),
+    "api:read_notification": Route(API, obj="notification", method="POST"),
+    "api:read_all_notifications": Route(API, method="POST"),
+    "api:get_notification_preferences": Route(API),
+    "api:set_notification_preferences": Route(
+        API, method="PUT", data={"mode": "", "email_enabled": True}, ok=(400,)
+    ),
     # an unknown path under /api/v1/ is a problem+json 404 for everyone (it reveals nothing)
     "api_not_found": Route(PUBLIC, url="/api/v1/no-such-endpoint", ok=(404,)),
 }
@@ -318,8 +360,12 @@ def objects_of(world, kind: str) -> list[Any]:
         return [world.res, world.res2]
     if kind == "indicator":
         return [matrix_indicator(world)]
+    if kind == "period":
+        return [matrix_period()]
     if kind in ("kpi", "extension"):
         return matrix_objects(world, kind)
+    if kind == "notification":
+        return matrix_notifications(world)
     if kind == "user":
         return [
             world.users[k] for k in ("xa_officer", "hni_so_officer", "hcm_officer", "hni_admin", "sysadmin")
@@ -338,8 +384,12 @@ def visible_ids(user: User, kind: str) -> set[int]:
         qs = planning.resolutions_visible(user)
     elif kind == "indicator":
         qs = catalogue_selectors.indicators(user)
+    elif kind == "period":
+        qs = selectors_periods.periods(user)
     elif kind in ("kpi", "extension"):
         return matrix_visible_ids(user, kind)
+    elif kind == "notification":
+        return matrix_visible_notifications(user)
     elif kind == "user":
         if not accounts_selectors.may_administer(user):
             return set()
@@ -384,7 +434,11 @@ def is_admin(user: User) -> bool:
 
 
 def refused(route: Route, user: User) -> bool:
-    return (route.admin and not is_admin(user)) or (route.sysadmin and user.role != Role.SYSTEM_ADMIN)
+    return (
+        (route.admin and not is_admin(user))
+        or (route.sysadmin and user.role != Role.SYSTEM_ADMIN)
+        or (route.auditor and user.role not in (Role.SYSTEM_ADMIN, Role.INSPECTOR))
+    )
 
 
 def expected_denial(route: Route) -> int:
@@ -392,6 +446,16 @@ def expected_denial(route: Route) -> int:
     if route.kind == API and (route.obj is None or route.sysadmin):
         return 403
     return 404
+
+
+def matrix_period() -> ReportingPeriod:
+    found = ReportingPeriod.objects.filter(code="2026-Q1", kind="quarter").first()
+    if found:
+        return found
+    services_periods.generate_periods(years_ahead=0, first_year=2026)
+    return ReportingPeriod.objects.get(
+        code="2026-Q1", kind="quarter", cutoff=services_periods.configured_cutoff()
+    )
 
 
 def matrix_indicator(world) -> Indicator:

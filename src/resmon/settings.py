@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "resmon.audit",
     "resmon.agencies",
     "resmon.accounts",
+    "resmon.notifications",
     "resmon.catalogue",
     "resmon.planning",
     "resmon.restructuring",
@@ -182,6 +183,9 @@ USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 FORMAT_MODULE_PATH = ["resmon.formats"]
+# The data cut-off of reporting periods: "decree09" (15th of the previous month to the 14th,
+# Decree 09/2019/NĐ-CP) or "calendar" (1st to the last day of the month).
+REPORTING_CUTOFF = os.environ.get("REPORTING_CUTOFF", "decree09")
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
@@ -200,7 +204,27 @@ MEDIA_ROOT = DATA_DIR / "media"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
+# E-mail: printed to the console unless EMAIL_HOST names an SMTP server.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "").lower() in {"1", "true", "yes"}
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Resmon <no-reply@localhost>")
+# The site's address, for links in e-mails (e.g. https://resmon.example.vn); empty: paths only.
+SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
+
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Audit chain checkpoints: the head of the hash chain, HMAC-signed, in a file outside the database.
+AUDIT_CHECKPOINT_PATH = Path(os.environ.get("AUDIT_CHECKPOINT_PATH", DATA_DIR / "audit-checkpoints.jsonl"))
+AUDIT_CHECKPOINT_KEY = os.environ.get("AUDIT_CHECKPOINT_KEY", "")  # empty: SECRET_KEY signs them
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500

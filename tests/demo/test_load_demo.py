@@ -15,6 +15,7 @@ from django.utils import translation
 from resmon.accounts.models import Grant, User
 from resmon.agencies.models import Agency, AgencyKind
 from resmon.audit.models import AuditEntry
+from resmon.catalogue.models import ReportingPeriod
 from resmon.core import clock
 from resmon.core.access import Role
 from resmon.demo.builder.names import SPECIAL_ZONES_BY_PROVINCE, ProvinceShape, commune_split, place_names
@@ -150,6 +151,11 @@ def test_full_load(client):
     _check_plans()
     _check_tasks()
     _check_accounts_and_scope(client)
+
+    # the period calendar: every kind from 2025 to at least 2027
+    years = set(ReportingPeriod.objects.filter(kind="year").values_list("year", flat=True))
+    assert {2025, 2026, 2027} <= years
+    assert ReportingPeriod.objects.filter(year=2026).count() == 19
 
     audit = AuditEntry.objects.get(action="demo.loaded")
     assert audit.object_type == "demo" and audit.after["tasks"] == Task.objects.count()

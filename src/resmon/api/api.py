@@ -23,6 +23,8 @@ from resmon.accounts import tokens
 from resmon.accounts.api import router as accounts_router
 from resmon.agencies.api import router as agencies_router
 from resmon.catalogue.api import router as catalogue_router
+from resmon.catalogue.api_periods import router as periods_router
+from resmon.notifications.api import router as notifications_router
 from resmon.planning.api import router as planning_router
 
 from . import errors
@@ -100,3 +102,5 @@ api.add_router("", accounts_router)
 api.add_router("", agencies_router)
 api.add_router("", planning_router)
 api.add_router("", catalogue_router)
+api.add_router("", notifications_router)
+api.add_router("", periods_router)

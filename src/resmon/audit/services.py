@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 from django.db import models, transaction
+from django.utils.translation import gettext as _
 
 from resmon.core import clock
 
@@ -74,3 +75,45 @@ def record(
         after=_plain(after),
         reason=reason,
     )
+
+
+def run_verification(actor: Any = None, *, start_seq: int | None = None) -> Any:
+    """Verify the chain now and keep the result (the verification page shows the latest).
+
+    ``actor`` None is the system (the ``verify_audit`` command); a person must be a system
+    administrator. The run itself is audited."""
+    from resmon.core.access import Role
+    from resmon.core.errors import PermissionRefused
+
+    from . import sealing
+    from .models import AuditVerification
+
+    if actor is not None and getattr(actor, "role", None) != Role.SYSTEM_ADMIN:
+        raise PermissionRefused(_("Only a system administrator may verify the audit log."))
+    started = clock.now()
+    result = sealing.verify(start_seq=start_seq)
+    with transaction.atomic():
+        run = AuditVerification.objects.create(
+            started_at=started,
+            duration_ms=int(result.seconds * 1000),
+            ok=result.ok,
+            rows=result.rows,
+            head_seq=result.head_seq,
+            unsealed=result.unsealed,
+            problem=result.problem,
+            notes=result.notes,
+            run_by=actor.get_username() if actor is not None else "system",
+        )
+        record(
+            actor,
+            "audit.verified",
+            run,
+            object_repr=f"{'OK' if result.ok else 'FAILED'} #{result.head_seq or 0}",
+            after={
+                "ok": result.ok,
+                "rows": result.rows,
+                "head_seq": result.head_seq,
+                "problem": result.problem,
+            },
+        )
+    return run

@@ -119,3 +119,64 @@ class IndicatorVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator.code} v{self.version} {self.name}"
+
+
+class PeriodKind(models.TextChoices):
+    MONTH = "month", _("Month")
+    QUARTER = "quarter", _("Quarter")
+    HALF_YEAR = "half_year", _("Half-year")
+    YEAR = "year", _("Year")
+
+
+class Cutoff(models.TextChoices):
+    CALENDAR = "calendar", _("Calendar (1st to last day of the month)")
+    DECREE09 = "decree09", _("Decree 09/2019/NĐ-CP (15th of the previous month to the 14th)")
+
+
+class ReportingPeriod(TimeStamped):
+    """One period of the national calendar (see ``catalogue.periods`` for the dates).
+
+    A closed period refuses new data; only a system administrator closes or reopens one, with a reason.
+    """
+
+    kind = models.CharField(_("kind"), max_length=10, choices=PeriodKind.choices)
+    cutoff = models.CharField(_("data cut-off"), max_length=10, choices=Cutoff.choices)
+    year = models.PositiveSmallIntegerField(_("year"))
+    index = models.PositiveSmallIntegerField(_("number in the year"))
+    code = models.CharField(_("code"), max_length=10, help_text=_("e.g. 2026-M11, 2026-Q4, 2026-H2, 2026"))
+    label = models.CharField(_("name"), max_length=60)
+    start = models.DateField(_("first day"))
+    end = models.DateField(_("last day"))
+    is_closed = models.BooleanField(_("closed"), default=False)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("closed by"),
+    )
+    closed_reason = models.CharField(_("reason for closing"), max_length=500, blank=True)
+
+    # The calendar is the common language: every signed-in user reads it; system administrators close periods.
+    scope_public = True
+    scope_actions = {"change": {Role.SYSTEM_ADMIN}}
+
+    class Meta:
+        ordering = ["start", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "cutoff", "code"], name="uniq_period_code"),
+            models.CheckConstraint(
+                condition=models.Q(start__lte=models.F("end")), name="period_start_le_end"
+            ),
+        ]
+        indexes = [models.Index(fields=["cutoff", "kind", "start"], name="period_lookup")]
+        verbose_name = _("reporting period")
+        verbose_name_plural = _("reporting periods")
+
+    def __str__(self) -> str:
+        return self.label
+
+    def owner_paths(self) -> tuple[str, ...]:
+        return ()

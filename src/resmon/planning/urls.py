@@ -4,6 +4,7 @@ from .views import clauses as clause_views
 from .views import excel as excel_views
 from .views import kpis as kpi_views
 from .views import programs as program_views
+from .views import schedule as schedule_views
 from .views import steering as steering_views
 from .views import tree as tree_views
 from .views import tree_page as tree_page_views
@@ -70,4 +71,10 @@ urlpatterns += [
 urlpatterns += [
     path("programs/<int:pk>/export.xlsx", excel_views.program_export, name="program_export_xlsx"),
     path("programs/<int:pk>/import/", excel_views.program_import, name="program_import_xlsx"),
+]
+
+# the reporting schedule of a programme
+
+urlpatterns += [
+    path("programs/<int:pk>/schedule/", schedule_views.program_schedule, name="program_schedule"),
 ]

@@ -1,4 +1,5 @@
 from resmon.core.access import Role
+from resmon.notifications.selectors import unread_count
 
 ADMIN_ROLES = {Role.SYSTEM_ADMIN, Role.AGENCY_ADMIN}
 
@@ -18,6 +19,7 @@ def navigation(request):
         ("/catalogue/", "catalogue"),
         ("/accounts/users/", "admin"),
         ("/accounts/tokens/", "tokens"),
+        ("/notifications/", "notifications"),
     ):
         if path.startswith(prefix):
             section = name
@@ -31,4 +33,5 @@ def navigation(request):
         "nav_role": user.get_role_display(),
         "nav_is_admin": user.role in ADMIN_ROLES,
         "nav_section": section,
+        "nav_unread": unread_count(user),
     }

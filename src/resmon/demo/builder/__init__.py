@@ -17,6 +17,7 @@ from django.db.models import Count, Q
 from resmon.accounts.models import User
 from resmon.agencies.models import Agency, AgencyKind
 from resmon.audit.services import record
+from resmon.catalogue.services_periods import generate_periods
 from resmon.core import clock
 from resmon.planning.models import ActionProgram, Resolution, Task, TaskCoordination
 from resmon.restructuring.replay import read_rows, replay_merger
@@ -92,6 +93,7 @@ def load(
         plans.save()
         phase("plans saved")
         seed_indicators(seed)
+        generate_periods(years_ahead=2)
         create_accounts(tree, resolutions, seed)
         counts = current_counts()
         record(None, "demo.loaded", None, object_type="demo", object_repr="Demo data set", after=counts)

@@ -2,7 +2,7 @@
 
 from ninja import Router
 
-from . import excel, kpis, programs, tasks, tree
+from . import excel, kpis, programs, schedule, tasks, tree
 
 router = Router()
 router.add_router("", tasks.router)
@@ -10,3 +10,4 @@ router.add_router("", kpis.router)
 router.add_router("", tree.router)
 router.add_router("", programs.router)
 router.add_router("", excel.router)
+router.add_router("", schedule.router)

@@ -1,5 +1,13 @@
 from .kpis import TargetPoint, TaskIndicator
-from .programs import ActionProgram, Clause, ProgramAmendment, Resolution, SteeringCommittee, SteeringMember
+from .programs import (
+    ActionProgram,
+    Clause,
+    ProgramAmendment,
+    ProgramSchedule,
+    Resolution,
+    SteeringCommittee,
+    SteeringMember,
+)
 from .tasks import (
     DeadlineExtension,
     DeliverableType,
@@ -17,6 +25,7 @@ __all__ = [
     "DeliverableType",
     "Milestone",
     "ProgramAmendment",
+    "ProgramSchedule",
     "Resolution",
     "ReviewPeriod",
     "SteeringCommittee",

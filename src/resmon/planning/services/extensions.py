@@ -20,6 +20,7 @@ from resmon.core.errors import Conflict, PermissionRefused, ValidationFailed
 
 from ..models import DeadlineExtension, Task
 from ..status import TaskState
+from . import notices
 
 DECIDING_ROLES = {Role.LEADER, Role.FOCAL_OFFICER}
 MAX_TEXT = 4000
@@ -106,6 +107,7 @@ def request_extension(actor: Any, task: Task, proposed_due_date: Any, reason: st
         agency_path=task.lead_agency.path,
         object_repr=f"{task}: {_day(task.due_date)} → {_day(proposed_due_date)}",
     )
+    notices.extension_requested(actor, ext, task)
     return ext
 
 
@@ -175,6 +177,7 @@ def decide_extension(
             reason=ext.reason,
             agency_path=task.lead_agency.path,
         )
+    notices.extension_decided(actor, ext, task)
     return ext
 
 

@@ -18,6 +18,7 @@ from resmon.core.errors import Conflict, PermissionRefused, ValidationFailed
 from resmon.core.models import check_version
 
 from ..models import ActionProgram, ProgramAmendment, Resolution, SteeringCommittee, SteeringMember
+from . import notices
 from .tree import ensure_editable
 
 # party style: 15-CTr/TU, 07-KH/ĐU; state style: 15/KH-UBND, 120/CTr-BKHCN
@@ -252,6 +253,7 @@ def issue_program(
         reason=override_reason,
         agency_path=program.agency.path,
     )
+    notices.program_issued(actor, program)
     return program
 
 

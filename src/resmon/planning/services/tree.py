@@ -20,6 +20,7 @@ from resmon.core.access import can
 from resmon.core.errors import PermissionRefused, ValidationFailed
 
 from ..models import ActionProgram, Task, TaskDependency
+from . import notices
 from . import tasks as task_services
 
 BATCH = 500  # rows per UPDATE or bulk_update statement (within SQLite's variable limit)
@@ -241,7 +242,7 @@ def create_subtask(
     check_parent_deadline(parent, data)
     coordinating = check_coordinating(lead_agency, coordinating or [])
     position, code = next_slot(parent.program, parent)
-    return task_services.insert_task(
+    task = task_services.insert_task(
         actor,
         "planning.subtask_assigned",
         program=parent.program,
@@ -253,6 +254,8 @@ def create_subtask(
         data=data,
         coordinating=coordinating,
     )
+    notices.subtask_assigned(actor, task)
+    return task
 
 
 # --- move, reorder, split, delete -------------------------------------------------------------

@@ -1,0 +1,51 @@
+"""Fold committed audit rows into the hash chain; with --loop, keep doing it (the Procfile's sealer)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+
+from django.core.management.base import BaseCommand
+from django.db import DatabaseError, close_old_connections
+
+from resmon.audit import sealing
+
+log = logging.getLogger(__name__)
+
+
+class Command(BaseCommand):
+    help = "Seal committed audit rows into the hash chain and checkpoint its head."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--loop", action="store_true", help="keep sealing until stopped")
+        parser.add_argument("--interval", type=float, default=2.0, help="seconds between rounds (--loop)")
+        parser.add_argument("--batch", type=int, default=sealing.CHUNK, help="rows per transaction")
+
+    def handle(self, *args, loop: bool, interval: float, batch: int, **options):
+        if not loop:
+            n = sealing.seal(batch=batch)
+            self.stdout.write(f"sealed {n} rows")
+            return
+        stopping = False
+
+        def stop(signum, frame):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        self.stdout.write(f"sealer: every {interval:g} s, {batch} rows per transaction")
+        while not stopping:
+            close_old_connections()
+            try:
+                n = sealing.seal(batch=batch)
+                if n:
+                    log.info("sealed %s audit rows", n)
+            except DatabaseError:
+                # a database restart or a lock timeout: the next round retries, nothing is lost
+                log.exception("audit sealing failed; retrying")
+            slept = 0.0
+            while not stopping and slept < interval:
+                time.sleep(min(0.2, interval - slept))
+                slept += 0.2

@@ -1,1 +1,0 @@
-from tests.api.conftest import bearer  # noqa: F401
