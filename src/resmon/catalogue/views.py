@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -15,7 +14,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from resmon.agencies.selectors import agencies_visible
-from resmon.core.errors import DomainError, NotFound
+from resmon.core.errors import DomainError
+from resmon.core.views import page
 
 from . import selectors, services
 from .forms import IndicatorCreateForm, IndicatorFilterForm, IndicatorReviseForm, owner_agencies
@@ -24,30 +24,15 @@ PER_PAGE = 25
 VERSION_ROWS = 50
 
 
-def readers(view):
-    @login_required
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound:
-            raise Http404 from None
-
-    return wrapper
-
-
 def catalogue_admins(view):
     """System administrators only; everyone else gets the same 404 as a missing page."""
 
-    @login_required
+    @page
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         if not services.is_catalogue_admin(request.user):
             raise Http404
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound:
-            raise Http404 from None
+        return view(request, *args, **kwargs)
 
     return wrapper
 
@@ -61,7 +46,7 @@ def _add_domain_error(form, exc: DomainError) -> None:
         form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
 
 
-@readers
+@page
 @require_GET
 def indicator_list(request):
     user = request.user
@@ -91,7 +76,7 @@ def indicator_list(request):
     )
 
 
-@readers
+@page
 @require_GET
 def indicator_detail(request, pk: int):
     user = request.user

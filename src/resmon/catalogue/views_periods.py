@@ -12,12 +12,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from resmon.core import clock
 from resmon.core.errors import DomainError
+from resmon.core.views import page
 
 from . import periods as cal
 from . import selectors_periods as selectors
 from . import services, services_periods
 from .models import Cutoff, PeriodKind
-from .views import catalogue_admins, readers
+from .views import catalogue_admins
 
 
 def _int(value: str | None) -> int | None:
@@ -27,7 +28,7 @@ def _int(value: str | None) -> int | None:
         return None
 
 
-@readers
+@page
 @require_GET
 def period_list(request):
     user = request.user

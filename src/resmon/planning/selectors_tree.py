@@ -16,8 +16,8 @@ from resmon.core.access import visible_to
 from .models import ActionProgram, Milestone, Task, TaskDependency
 from .rollup import Node, rollup, rounded
 from .selectors import tasks_visible
-from .services.tree import code_key
 from .status import TaskState
+from .tree_shape import code_key, descendant_ids
 
 UNFINISHED = {"completed_on__isnull": True}
 IN_LIMIT = 900  # above this many ids, read the programme's visible tasks instead of an IN list
@@ -180,9 +180,7 @@ def program_tree(user: Any, program: ActionProgram) -> list[TreeRow]:
 def move_candidates(user: Any, task: Task) -> list[Task]:
     """Tasks of the same programme ``task`` could be moved under: visible, not itself nor its
     sub-tasks, in tree order."""
-    from .services.tree import _descendant_ids
-
-    excluded = _descendant_ids(task) | {task.pk}
+    excluded = descendant_ids(task) | {task.pk}
     rows = [r.task for r in program_tree(user, task.program) if r.task.pk not in excluded]
     return rows
 

@@ -4,7 +4,6 @@ message naming the place, writes, and records its audit row in one transaction."
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any
@@ -20,6 +19,7 @@ from resmon.core.access import can
 from resmon.core.errors import PermissionRefused, ValidationFailed
 
 from ..models import ActionProgram, Task, TaskDependency
+from ..tree_shape import code_key, descendant_ids
 from . import notices
 from . import tasks as task_services
 
@@ -87,11 +87,6 @@ def check_coordinating(lead_agency: Any, coordinating: list[tuple[Any, str]]) ->
         seen.add(agency.pk)
         out.append((agency, (sub_deliverable or "").strip()[:300]))
     return out
-
-
-def code_key(code: str) -> tuple:
-    """Sort key of a code like 1.10.2 (numeric parts as numbers)."""
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"[.\s]+", code or ""))
 
 
 def sibling_order(t: Any) -> tuple:
@@ -199,22 +194,6 @@ def _may_restructure(actor: Any, task: Task) -> bool:
     return can(actor, "change", task) and actor.scope.writes(task.assigned_by.path)
 
 
-def _descendant_ids(task: Task) -> set[int]:
-    rows = Task.objects.filter(program_id=task.program_id).values_list("id", "parent_id")
-    children: dict[int, list[int]] = defaultdict(list)
-    for pk, parent_id in rows:
-        if parent_id is not None:
-            children[parent_id].append(pk)
-    out: set[int] = set()
-    stack = [task.pk]
-    while stack:
-        for c in children.get(stack.pop(), []):
-            if c not in out:
-                out.add(c)
-                stack.append(c)
-    return out
-
-
 # --- assign down ------------------------------------------------------------------------------
 
 
@@ -275,7 +254,7 @@ def move_task(actor: Any, task: Task, new_parent: Task | None, position: int | N
             raise ValidationFailed(
                 _("A task can only be moved within its own programme."), field="parent", code="other_program"
             )
-        if new_parent.pk == task.pk or new_parent.pk in _descendant_ids(task):
+        if new_parent.pk == task.pk or new_parent.pk in descendant_ids(task):
             raise ValidationFailed(
                 _(
                     "Task %(task)s cannot be moved under %(target)s: that is the task itself or "
