@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "resmon.notifications",
     "resmon.catalogue",
     "resmon.planning",
+    "resmon.reporting",
     "resmon.restructuring",
     "resmon.web",
     "resmon.api",

@@ -92,6 +92,23 @@ class IndicatorVersion(models.Model):
         verbose_name=_("denominator (for a ratio)"),
     )
     frequency = models.CharField(_("frequency"), max_length=10, choices=Frequency.choices)
+    min_value = models.DecimalField(
+        _("lowest valid value"), max_digits=20, decimal_places=4, null=True, blank=True
+    )
+    max_value = models.DecimalField(
+        _("highest valid value"), max_digits=20, decimal_places=4, null=True, blank=True
+    )
+    decimal_places = models.PositiveSmallIntegerField(
+        _("decimal places allowed"), default=2, help_text=_("0 for counts such as persons or documents.")
+    )
+    part_of = models.ForeignKey(
+        Indicator,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("part of (its value cannot exceed this indicator's)"),
+    )
     owner_agency = models.ForeignKey(
         "agencies.Agency",
         on_delete=models.PROTECT,
