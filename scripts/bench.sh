@@ -4,4 +4,14 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 [ -x "$PY" ] || sync_env
 mkdir -p var/static
+# scripts/bench.sh burst [options]: the deadline-day burst on PostgreSQL (bench/reporting_burst.py)
+if [ "${1:-}" = burst ]; then
+  shift
+  exec "$PY" bench/reporting_burst.py "$@"
+fi
+# scripts/bench.sh completeness [options]: reporting completeness counts on the demo data (bench/completeness.py)
+if [ "${1:-}" = completeness ]; then
+  shift
+  exec "$PY" bench/completeness.py "$@"
+fi
 exec "$PY" bench/run.py "$@"

@@ -33,6 +33,7 @@ from resmon.planning import selectors as planning
 from resmon.planning.models import ActionProgram, Task
 from tests.notifications.helpers import matrix_notifications, matrix_visible_notifications
 from tests.planning.kpi_helpers import matrix_objects, matrix_visible_ids
+from tests.reporting import matrix_helpers as reporting_matrix
 
 pytestmark = pytest.mark.django_db
 
@@ -85,6 +86,29 @@ ROUTES: dict[str, Route] = {
     "web:task_detail": Route(PAGE, obj="task"),
     "web:task_children": Route(PAGE, obj="task", lists=("task",)),
     "restructuring:event_list": Route(PAGE),
+    # --- reporting pages (objects: tests/reporting/matrix_helpers.py, sent reports in three scopes);
+    # writes are refused, invalid or against a stale version: the page answers with the message
+    "reporting:hub": Route(PAGE),
+    "reporting:new": Route(PAGE, method="POST", data={}, ok=(404,)),
+    "reporting:detail": Route(PAGE, obj="report"),
+    "reporting:autosave": Route(PAGE, obj="report", method="POST", data={"results": "x"}),
+    "reporting:act": Route(PAGE, obj="report", method="POST", data={"action": "accept", "version": 999999}),
+    "reporting:evidence_add": Route(
+        PAGE, obj="report", method="POST", kwargs={"line_id": 2**31 - 1}, ok=(404,)
+    ),
+    "reporting:evidence": Route(PAGE, obj="report", kwargs={"evidence_id": 2**31 - 1}, ok=(404,)),
+    "reporting:evidence_remove": Route(
+        PAGE, obj="report", method="POST", kwargs={"evidence_id": 2**31 - 1}, ok=(404,)
+    ),
+    "reporting:proposal_raise": Route(PAGE, obj="report", method="POST", data={}),
+    "reporting:completeness": Route(PAGE),
+    "reporting:proposal_list": Route(PAGE),
+    "reporting:proposal_detail": Route(PAGE, obj="proposal"),
+    "reporting:proposal_withdraw": Route(PAGE, obj="proposal", method="POST", ok=(302,)),
+    "reporting:explanation_list": Route(PAGE),
+    "reporting:explanation_new": Route(PAGE, ok=(302,)),  # without a task or report: back to the list
+    "reporting:explanation_detail": Route(PAGE, obj="explanation"),
+    "reporting:rules": Route(PAGE),
     # --- the audit log (scoped) and its chain verification
     "audit:log": Route(PAGE, auditor=True),
     "audit:verify": Route(PAGE, sysadmin=True),
@@ -291,6 +315,78 @@ ROUTES: dict[str, Route] = {
     "api:set_notification_preferences": Route(
         API, method="PUT", data={"mode": "", "email_enabled": True}, ok=(400,)
     ),
+    # --- reporting API: sent reports in three scopes (tests/reporting/matrix_helpers.py); writes are
+    # refused (403), invalid or against a stale version (400/409): nothing changes
+    "api:list_reports": Route(API, lists=("report",)),
+    "api:create_report": Route(API, method="POST", data={"program": 2**62, "period": 2**62}, ok=(404,)),
+    "api:get_report": Route(API, obj="report"),
+    "api:save_report": Route(
+        API, obj="report", method="PATCH", data={"version": 999999, "results": "x"}, ok=(400, 403, 409)
+    ),
+    "api:submit_report": Route(
+        API, obj="report", method="POST", data={"version": 999999}, ok=(400, 403, 409)
+    ),
+    "api:send_back_report": Route(
+        API, obj="report", method="POST", data={"version": 999999, "note": ""}, ok=(400, 403, 409)
+    ),
+    "api:approve_report": Route(
+        API, obj="report", method="POST", data={"version": 999999}, ok=(400, 403, 409)
+    ),
+    "api:accept_report": Route(
+        API, obj="report", method="POST", data={"version": 999999}, ok=(400, 403, 409)
+    ),
+    "api:return_report": Route(
+        API, obj="report", method="POST", data={"version": 999999, "reason": ""}, ok=(400, 403, 409)
+    ),
+    "api:reopen_report": Route(
+        API, obj="report", method="POST", data={"version": 999999, "reason": ""}, ok=(400, 403, 409)
+    ),
+    "api:report_kpis": Route(API, obj="report"),
+    "api:save_report_observation": Route(
+        API,
+        obj="report",
+        method="PUT",
+        data={"indicator": "KHONG-CO", "value": "1", "version": 999999},
+        ok=(400, 403, 409),
+    ),
+    # the review rule of a visible agency: its leaders may set it (to the default: no change)
+    "api:set_review_rule": Route(
+        API, obj="agency", method="PUT", data={"wait_for_all": False}, ok=(200, 403)
+    ),
+    # a task the report has no line for: "not found" inside the scope as outside
+    "api:add_evidence": Route(API, obj="report", method="POST", kwargs={"task_id": 2**62}, ok=(404,)),
+    "api:download_evidence": Route(API, obj="evidence"),
+    "api:delete_evidence": Route(API, obj="evidence", method="DELETE", ok=(400, 403)),
+    "api:list_proposals": Route(API, url="/api/v1/proposals?box=all", lists=("proposal",)),
+    "api:get_proposal": Route(API, obj="proposal"),
+    "api:withdraw_proposal": Route(API, obj="proposal", method="DELETE", ok=(400, 403)),
+    "api:raise_proposal": Route(API, obj="report", method="POST", data={"text": ""}, ok=(400, 403)),
+    "api:answer_proposal": Route(API, obj="proposal", method="POST", data={"answer": ""}, ok=(400, 403)),
+    "api:forward_proposal": Route(
+        API, obj="proposal", method="POST", data={"to_agency": 2**62, "note": ""}, ok=(400, 403)
+    ),
+    # the addressee may close an open proposal; a second close is refused
+    "api:close_proposal": Route(API, obj="proposal", method="POST", data={"note": ""}, ok=(200, 400, 403)),
+    "api:list_explanations": Route(API, url="/api/v1/explanations?box=all", lists=("explanation",)),
+    "api:request_explanation": Route(
+        API,
+        method="POST",
+        data={"agency": 2**62, "question": "", "due_date": "2000-01-01", "report": 2**62},
+        ok=(404,),
+    ),
+    "api:get_explanation": Route(API, obj="explanation"),
+    "api:answer_explanation": Route(
+        API, obj="explanation", method="POST", data={"answer": ""}, ok=(400, 403)
+    ),
+    # the asking side may close an open request; a second close is refused
+    "api:close_explanation": Route(
+        API, obj="explanation", method="POST", data={"note": ""}, ok=(200, 400, 403)
+    ),
+    # without the period (required) every caller gets the 400 naming it; the counts are tested in
+    # tests/reporting/test_api_completeness.py
+    "api:completeness": Route(API, ok=(400,)),
+    "api:completeness_children": Route(API, ok=(400,)),
+    "api:completeness_missing": Route(API, ok=(400,)),
     # an unknown path under /api/v1/ is a problem+json 404 for everyone (it reveals nothing)
     "api_not_found": Route(PUBLIC, url="/api/v1/no-such-endpoint", ok=(404,)),
 }
@@ -339,7 +435,8 @@ def test_every_route_is_classified():
 
 
 @pytest.fixture
-def matrix_world(world):
+def matrix_world(world, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path  # the reporting objects' evidence files
     for key, task in world.tasks.items():
         task.title = f"Nhiệm vụ kiểm thử «{key}»"
         task.save(update_fields=["title"])
@@ -364,6 +461,8 @@ def objects_of(world, kind: str) -> list[Any]:
         return [matrix_period()]
     if kind in ("kpi", "extension"):
         return matrix_objects(world, kind)
+    if kind in reporting_matrix.KINDS:
+        return reporting_matrix.matrix_objects(world, kind)
     if kind == "notification":
         return matrix_notifications(world)
     if kind == "user":
@@ -388,6 +487,8 @@ def visible_ids(user: User, kind: str) -> set[int]:
         qs = selectors_periods.periods(user)
     elif kind in ("kpi", "extension"):
         return matrix_visible_ids(user, kind)
+    elif kind in reporting_matrix.KINDS:
+        return reporting_matrix.matrix_visible_ids(user, kind)
     elif kind == "notification":
         return matrix_visible_notifications(user)
     elif kind == "user":

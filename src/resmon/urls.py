@@ -6,6 +6,7 @@ urlpatterns = [
     path("accounts/", include("resmon.accounts.urls")),
     path("catalogue/", include("resmon.catalogue.urls")),
     path("planning/", include("resmon.planning.urls")),
+    path("reports/", include("resmon.reporting.urls")),
     path("notifications/", include("resmon.notifications.urls")),
     path("restructuring/", include("resmon.restructuring.urls")),
     path("audit/", include("resmon.audit.urls")),

@@ -26,6 +26,7 @@ from resmon.catalogue.api import router as catalogue_router
 from resmon.catalogue.api_periods import router as periods_router
 from resmon.notifications.api import router as notifications_router
 from resmon.planning.api import router as planning_router
+from resmon.reporting.api import router as reporting_router
 
 from . import errors
 
@@ -104,3 +105,4 @@ api.add_router("", planning_router)
 api.add_router("", catalogue_router)
 api.add_router("", notifications_router)
 api.add_router("", periods_router)
+api.add_router("", reporting_router)

@@ -87,7 +87,9 @@ def install(api: NinjaAPI) -> None:
     """Register the problem+json handlers on ``api``."""
 
     def on_domain(request: HttpRequest, exc: DomainError) -> HttpResponse:
-        return problem_response(exc.status, exc.code, title_for(exc.status), str(exc.message), exc.errors)
+        return problem_response(
+            exc.status, exc.code, title_for(exc.status), str(exc.message), exc.errors, exc.extra
+        )
 
     def on_validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         return validation_problem(exc)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -37,6 +38,10 @@ class VersionOut(Schema):
     frequency: str
     owner_agency: AgencyRef
     resolution_hint: str
+    min_value: str | None = Field(..., description="Lowest valid value, a decimal string; null: no limit.")
+    max_value: str | None = Field(..., description="Highest valid value, a decimal string; null: no limit.")
+    decimal_places: int
+    part_of: IndicatorRef | None
     change_note: str
     created_at: dt.datetime
     created_by: str | None
@@ -78,6 +83,16 @@ class DefinitionIn(Schema):
     numerator: Id | None = None
     denominator: Id | None = None
     resolution_hint: str = Field("", max_length=100)
+    min_value: Decimal | None = Field(
+        None, max_digits=20, decimal_places=4, description="Reported values below it are refused."
+    )
+    max_value: Decimal | None = Field(
+        None, max_digits=20, decimal_places=4, description="Reported values above it are refused."
+    )
+    decimal_places: int = Field(2, description="Decimal places a reported value may have (0 for counts).")
+    part_of: Id | None = Field(
+        None, description="The indicator this one is part of (its value cannot exceed it)."
+    )
 
 
 class IndicatorIn(DefinitionIn):
@@ -97,6 +112,18 @@ class RevisionIn(Schema):
     numerator: Id | None = None
     denominator: Id | None = None
     resolution_hint: str | None = Field(None, max_length=100)
+    min_value: Decimal | None = Field(
+        None, max_digits=20, decimal_places=4, description="null removes the limit."
+    )
+    max_value: Decimal | None = Field(
+        None, max_digits=20, decimal_places=4, description="null removes the limit."
+    )
+    decimal_places: int | None = None
+    part_of: Id | None = Field(None, description="null: part of no other indicator.")
+
+
+def _num(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value.normalize():f}"
 
 
 def _ref(ind: Indicator | None) -> dict[str, Any] | None:
@@ -116,6 +143,10 @@ def _version(v: IndicatorVersion) -> dict[str, Any]:
         "frequency": v.frequency,
         "owner_agency": agency_ref(v.owner_agency),
         "resolution_hint": v.resolution_hint,
+        "min_value": _num(v.min_value),
+        "max_value": _num(v.max_value),
+        "decimal_places": v.decimal_places,
+        "part_of": _ref(v.part_of),
         "change_note": v.change_note,
         "created_at": v.created_at,
         "created_by": v.created_by.get_username() if v.created_by_id else None,
@@ -189,6 +220,7 @@ def create_indicator(request, payload: IndicatorIn):
     data["owner_agency"] = _agency(data["owner_agency"])
     data["numerator"] = _other(data["numerator"], "numerator")
     data["denominator"] = _other(data["denominator"], "denominator")
+    data["part_of"] = _other(data["part_of"], "part_of")
     indicator = services.create_indicator(user, **data)
     return Status(201, _detail(user, selectors.get_indicator(user, indicator.pk)))
 
@@ -207,10 +239,11 @@ def revise_indicator(request, indicator_id: PathId, payload: RevisionIn):
     expected = data.pop("expected_version", None)
     if "owner_agency" in data:
         data["owner_agency"] = _agency(data["owner_agency"])
-    for field in ("numerator", "denominator"):
+    for field in ("numerator", "denominator", "part_of"):
         if field in data:
             data[field] = _other(data[field], field)
-    for field in ("name", "definition", "unit", "direction", "aggregation", "frequency", "resolution_hint"):
+    fields = ("name", "definition", "unit", "direction", "aggregation", "frequency", "resolution_hint")
+    for field in (*fields, "decimal_places"):
         if field in data and data[field] is None:
             data.pop(field)
     services.revise_indicator(user, indicator, change_note=note, expected_version=expected, **data)

@@ -50,12 +50,46 @@ class DefinitionForm(BootstrapMixin, forms.Form):
         required=False,
         help_text=_("Resolution numbers separated by commas, e.g. 57-NQ/TW"),
     )
+    min_value = forms.DecimalField(
+        label=_("Lowest valid value"),
+        required=False,
+        max_digits=20,
+        decimal_places=4,
+        localize=True,
+        help_text=_("Values below it are refused, e.g. 0. Leave empty for no limit."),
+    )
+    max_value = forms.DecimalField(
+        label=_("Highest valid value"),
+        required=False,
+        max_digits=20,
+        decimal_places=4,
+        localize=True,
+        help_text=_("Values above it are refused, e.g. 100 for a percentage. Leave empty for no limit."),
+    )
+    decimal_places = forms.IntegerField(
+        label=_("Decimal places allowed"),
+        required=False,
+        min_value=0,
+        max_value=4,
+        initial=2,
+        help_text=_("0 for counts such as persons or documents."),
+    )
+    part_of = IndicatorChoice(
+        label=_("Part of"),
+        queryset=Indicator.objects.none(),
+        required=False,
+        help_text=_(
+            "The indicator this one is a part of (e.g. documents amended, part of documents reviewed): "
+            "its value cannot exceed the whole's for the same agency and period."
+        ),
+    )
 
     def __init__(self, *args, agencies=None, indicators=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner_agency"].queryset = agencies
         self.fields["numerator"].queryset = indicators
         self.fields["denominator"].queryset = indicators
+        self.fields["part_of"].queryset = indicators
         self.style_fields()
 
 

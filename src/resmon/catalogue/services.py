@@ -8,6 +8,7 @@ meaning they were given.
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
@@ -32,7 +33,13 @@ DEFINITION_FIELDS = (
     "numerator",
     "denominator",
     "resolution_hint",
+    "min_value",
+    "max_value",
+    "decimal_places",
+    "part_of",
 )
+MAX_DECIMAL_PLACES = 4  # values are stored with 4 decimal places
+MAX_ABS = Decimal(10) ** 16  # and at most 16 digits before the point
 MAX_LENGTHS = {"code": 40, "name": 300, "unit": 40, "resolution_hint": 100, "change_note": 300}
 
 
@@ -127,7 +134,89 @@ def _validate_definition(data: dict[str, Any], *, indicator: Indicator | None = 
         )
     out["numerator"] = numerator
     out["denominator"] = denominator
+    out.update(_validate_checks(data, out["unit"], indicator=indicator))
     return out
+
+
+def _bound(value: Any, field: str, label: str) -> Decimal | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = Decimal(str(value).strip()) if not isinstance(value, bool) else None
+    except (InvalidOperation, ValueError):
+        number = None
+    if number is None or not number.is_finite():
+        raise ValidationFailed(
+            _("%(label)s must be a number, e.g. 0 or 100.") % {"label": label}, field=field
+        )
+    if abs(number) >= MAX_ABS:
+        raise ValidationFailed(_("%(label)s is too large.") % {"label": label}, field=field)
+    if number != number.quantize(Decimal(1).scaleb(-MAX_DECIMAL_PLACES)):
+        raise ValidationFailed(
+            _("%(label)s may have at most %(n)s decimal places.") % {"label": label, "n": MAX_DECIMAL_PLACES},
+            field=field,
+        )
+    return number
+
+
+def _validate_checks(data: dict[str, Any], unit: str, *, indicator: Indicator | None) -> dict[str, Any]:
+    """The rules a reported value is checked against: valid range, decimal places, part of a whole."""
+    low = _bound(data.get("min_value"), "min_value", _("The lowest valid value"))
+    high = _bound(data.get("max_value"), "max_value", _("The highest valid value"))
+    if low is not None and high is not None and low > high:
+        raise ValidationFailed(
+            _("The highest valid value (%(high)s) is below the lowest (%(low)s); swap them or correct one.")
+            % {"high": f"{high.normalize():f}", "low": f"{low.normalize():f}"},
+            field="max_value",
+        )
+    places = data.get("decimal_places")
+    if places is None or places == "":
+        places = 2
+    try:
+        places = int(places) if not isinstance(places, bool) and str(places).strip().isdigit() else -1
+    except (TypeError, ValueError):
+        places = -1
+    if not 0 <= places <= MAX_DECIMAL_PLACES:
+        raise ValidationFailed(
+            _("Decimal places must be a whole number from 0 to %(n)s (0 for counts).")
+            % {"n": MAX_DECIMAL_PLACES},
+            field="decimal_places",
+        )
+    whole = data.get("part_of")
+    if whole is not None:
+        if not isinstance(whole, Indicator):
+            raise ValidationFailed(_("Choose the indicator this one is part of."), field="part_of")
+        if indicator is not None and whole.pk == indicator.pk:
+            raise ValidationFailed(_("An indicator cannot be part of itself."), field="part_of")
+        whole_unit = whole.current.unit if whole.current is not None else ""
+        if whole_unit.strip().casefold() != unit.strip().casefold():
+            raise ValidationFailed(
+                _(
+                    "A part and its whole must be measured in the same unit: %(whole)s is measured in "
+                    "%(unit)s."
+                )
+                % {"whole": whole.code, "unit": whole_unit},
+                field="part_of",
+            )
+        _refuse_part_cycle(whole, indicator)
+    return {"min_value": low, "max_value": high, "decimal_places": places, "part_of": whole}
+
+
+def _refuse_part_cycle(whole: Indicator, indicator: Indicator | None) -> None:
+    """Following "part of" upwards from ``whole`` must never come back to ``indicator``."""
+    if indicator is None:
+        return
+    seen: set[int] = set()
+    step: Indicator | None = whole
+    while step is not None and step.pk not in seen:
+        if step.pk == indicator.pk:
+            raise ValidationFailed(
+                _("%(whole)s is already part of %(code)s, so %(code)s cannot be part of it.")
+                % {"whole": whole.code, "code": indicator.code},
+                field="part_of",
+            )
+        seen.add(step.pk)
+        step = step.current.part_of if step.current is not None else None
 
 
 def _audit_view(version: IndicatorVersion) -> dict[str, Any]:
@@ -149,6 +238,10 @@ def create_indicator(
     numerator: Indicator | None = None,
     denominator: Indicator | None = None,
     resolution_hint: str = "",
+    min_value: Any = None,
+    max_value: Any = None,
+    decimal_places: int = 2,
+    part_of: Indicator | None = None,
     is_demo: bool = False,
 ) -> Indicator:
     """A new catalogue entry with its first version."""
@@ -167,6 +260,10 @@ def create_indicator(
             "numerator": numerator,
             "denominator": denominator,
             "resolution_hint": resolution_hint,
+            "min_value": min_value,
+            "max_value": max_value,
+            "decimal_places": decimal_places,
+            "part_of": part_of,
         }
     )
     indicator = Indicator.objects.create(code=clean, is_demo=is_demo)
@@ -211,6 +308,8 @@ def revise_indicator(
             code="stale_version",
         )
     note = _text(change_note, "change_note", required=True, label=_("What changed"))
+    if fields.get("decimal_places") is None:
+        fields.pop("decimal_places", None)  # not given: keep the current number of decimal places
     merged = {f: getattr(current, f) for f in DEFINITION_FIELDS} | fields
     data = _validate_definition(merged, indicator=indicator)
     if all(data[f] == getattr(current, f) for f in DEFINITION_FIELDS):

@@ -124,6 +124,9 @@ def indicator_revise(request, pk: int):
     indicator = selectors.get_indicator(user, pk)
     current = indicator.current
     initial = {f: getattr(current, f) for f in services.DEFINITION_FIELDS}
+    for bound in ("min_value", "max_value"):  # 100, not 100,0000
+        if initial[bound] is not None:
+            initial[bound] = initial[bound].normalize() + 0
     initial["expected_version"] = current.version
     form = IndicatorReviseForm(request.POST or None, initial=initial, **_form_kwargs(user, indicator))
     if request.method == "POST" and form.is_valid():

@@ -6,7 +6,7 @@ Lives in core so that each domain's router can use it without importing a higher
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Annotated, Any
 
 from django.db.models import QuerySet
@@ -55,7 +55,9 @@ def problem_response(
     title: str,
     detail: str = "",
     errors: dict[str, list[str]] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> JsonResponse:
+    """``extra``: members a client can follow, e.g. the id of the object a duplicate points to."""
     body: dict[str, Any] = {
         "type": "about:blank",
         "title": str(title),
@@ -65,6 +67,8 @@ def problem_response(
     }
     if errors:
         body["errors"] = {k: [str(m) for m in v] for k, v in errors.items()}
+    for key, value in (extra or {}).items():
+        body.setdefault(key, value)
     return JsonResponse(
         body, status=status, content_type=PROBLEM_CONTENT_TYPE, json_dumps_params={"ensure_ascii": False}
     )
@@ -78,6 +82,9 @@ def paginate(
     """``{"count": N, "items": [...]}`` for one window of a (scoped) queryset."""
     if isinstance(qs, QuerySet):
         count = qs.count()
+        rows = list(qs[page.offset : page.offset + page.limit])
+    elif isinstance(qs, Sequence):  # sliced lazily: only the window is loaded
+        count = len(qs)
         rows = list(qs[page.offset : page.offset + page.limit])
     else:
         all_rows = list(qs)

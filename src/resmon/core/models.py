@@ -25,12 +25,13 @@ def check_version(obj: Versioned, expected: int | None) -> None:
     """Refuse a save made against a stale copy, naming who changed it and when."""
     from django.utils.formats import date_format
 
+    from . import clock
     from .errors import Conflict
 
     if expected is None or int(expected) == obj.version:
         return
     who = getattr(obj, "updated_by_name", "") or _("another user")
-    when = date_format(obj.updated_at.astimezone(), "d/m/Y H:i")
+    when = date_format(obj.updated_at.astimezone(clock.tz()), "d/m/Y H:i")
     raise Conflict(
         _("This record was changed by %(who)s at %(when)s. Reload it and apply your change again.")
         % {"who": who, "when": when},

@@ -12,6 +12,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from resmon.agencies.models import Agency
 from resmon.catalogue.models import Aggregation, Direction, Frequency, Indicator, IndicatorVersion
@@ -34,6 +35,21 @@ class Spec:
     resolution: str
     definition: str
     ratio: tuple[str, str] | None = None  # (numerator code, denominator code)
+    part_of: str | None = None  # the code of the whole this indicator is a part of
+
+
+# The checks a reported value passes (catalogue: min/max, decimal places): percentages lie in
+# 0–100, counts are whole numbers, nothing here can be negative.
+COUNT_UNITS = frozenset({"đơn", "văn bản", "doanh nghiệp", "giường"})
+
+
+def value_checks(spec: Spec) -> dict[str, Any]:
+    """min_value, max_value and decimal_places for a demo indicator, from its unit."""
+    if spec.unit.startswith("%"):
+        return {"min_value": Decimal(0), "max_value": Decimal(100), "decimal_places": 2}
+    if spec.unit in COUNT_UNITS:
+        return {"min_value": Decimal(0), "max_value": None, "decimal_places": 0}
+    return {"min_value": Decimal(0), "max_value": None, "decimal_places": 2}
 
 
 CATALOGUE: tuple[Spec, ...] = (
@@ -163,8 +179,9 @@ CATALOGUE: tuple[Spec, ...] = (
         QUARTER,
         "BTP",
         "66-NQ/TW",
-        "Số văn bản quy phạm pháp luật được ban hành để sửa đổi, bổ sung, thay thế hoặc bãi bỏ văn bản "
-        "có vướng mắc sau rà soát.",
+        "Số văn bản quy phạm pháp luật có vướng mắc sau rà soát (trong số văn bản của chỉ tiêu "
+        "NQ66-RS-01) được sửa đổi, bổ sung, thay thế hoặc bãi bỏ trong kỳ.",
+        part_of="NQ66-RS-01",
     ),
     Spec(
         "NQ66-TG-01",
@@ -421,6 +438,8 @@ def create_catalogue() -> dict[str, Indicator]:
                 frequency=s.frequency,
                 owner_agency=owners[s.owner],
                 resolution_hint=s.resolution,
+                part_of=by_code[s.part_of] if s.part_of else None,
+                **value_checks(s),
             )
             for s in CATALOGUE
         ]

@@ -283,6 +283,77 @@ def record_progress(
 
 
 @transaction.atomic
+def apply_reported_progress(
+    task: Task,
+    *,
+    percent_done: Any,
+    completed_on: dt.date | None,
+    reported_on: dt.date,
+    actor: Any,
+    milestones: Any = (),
+    reason: str = "",
+) -> Task:
+    """Apply what an accepted period report says about ``task``.
+
+    No permission check here: the caller (the report's acceptance) has checked it. On a leaf
+    task, ``percent_done`` (None keeps it) and ``completed_on`` (which sets 100 %) are written and
+    ``first_progress_on`` is set the first time progress is above zero; a parent task's progress is
+    rolled up, so for a parent both must be None. The ``milestones`` (ids of this task's
+    milestones) not done yet are marked done on ``reported_on``. The task's status stays derived.
+    One audit row "planning.progress_reported" when something changed; nothing otherwise."""
+    task = (
+        Task.objects.select_for_update(of=("self",))
+        .select_related("lead_agency", "assigned_by")
+        .get(pk=task.pk)
+    )
+    is_parent = task.children.exists()
+    if is_parent and (percent_done is not None or completed_on is not None):
+        raise ValidationFailed(
+            _(
+                "Progress is entered on the lowest-level tasks; this task's progress is "
+                "calculated from its sub-tasks."
+            ),
+            field="percent_done",
+        )
+    before = snapshot(task)
+    changed = False
+    if not is_parent:
+        percent = (
+            task.percent_done
+            if percent_done is None
+            else _decimal(percent_done, "percent_done", Decimal(0), Decimal(100))
+        )
+        if completed_on is not None:
+            percent = Decimal(100)
+        if percent != task.percent_done or completed_on != task.completed_on:
+            changed = True
+            task.percent_done = percent
+            task.completed_on = completed_on
+            if task.first_progress_on is None and (percent > 0 or completed_on):
+                task.first_progress_on = min(reported_on, completed_on) if completed_on else reported_on
+    done = sorted(
+        task.milestones.filter(pk__in=list(milestones), done_on__isnull=True).values_list("pk", flat=True)
+    )
+    if done:
+        task.milestones.filter(pk__in=done).update(done_on=reported_on)
+    if not changed and not done:
+        return task
+    task.version += 1
+    task.updated_by_name = actor.get_username()
+    task.save()
+    record(
+        actor,
+        "planning.progress_reported",
+        task,
+        before=before,
+        after={**snapshot(task), "milestones_done": done},
+        agency_path=task.lead_agency.path,
+        reason=reason,
+    )
+    return task
+
+
+@transaction.atomic
 def set_task_state(actor: Any, task: Task, *, state: str, reason: str = "") -> Task:
     """Pause, cancel or resume a task; pausing and cancelling need a reason."""
     task = (

@@ -9,6 +9,7 @@ from django.utils.formats import number_format
 from django.utils.html import format_html
 
 from resmon.planning.status import TaskStatus
+from resmon.reporting.models import ReportState
 
 register = template.Library()
 
@@ -35,6 +36,34 @@ def status_chip(status) -> str:
     return format_html(
         '<span class="status-chip status-{}"><i class="bi {}" aria-hidden="true"></i> {}</span>',
         modifier,
+        icon,
+        value.label,
+    )
+
+
+# report state -> (css modifier, icon): grey / blue / blue / green / red, like the task statuses.
+REPORT_STATE_LOOK = {
+    ReportState.DRAFT: ("not-started", "bi-pencil"),
+    ReportState.AWAITING_HEAD: ("in-progress", "bi-hourglass-split"),
+    ReportState.SENT: ("in-progress", "bi-send"),
+    ReportState.ACCEPTED: ("done-on-time", "bi-check-circle-fill"),
+    ReportState.RETURNED: ("overdue", "bi-arrow-return-left"),
+}
+
+
+@register.simple_tag
+def report_state_chip(state) -> str:
+    """A period report's state as colour + icon + word, the same on every page."""
+    try:
+        value = ReportState(str(state))
+    except ValueError:
+        return ""
+    modifier, icon = REPORT_STATE_LOOK[value]
+    return format_html(
+        '<span class="status-chip status-{} report-state-{}">'
+        '<i class="bi {}" aria-hidden="true"></i> {}</span>',
+        modifier,
+        value.value,
         icon,
         value.label,
     )

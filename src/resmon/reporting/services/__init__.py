@@ -1,0 +1,1 @@
+"""Writes on period reports and what they carry (one module per concern)."""

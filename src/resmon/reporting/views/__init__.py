@@ -1,0 +1,1 @@
+"""The reporting pages (mounted at /reports/): one module per page family."""
