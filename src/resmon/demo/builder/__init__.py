@@ -1,4 +1,4 @@
-"""The synthetic national demo data set: agency tree, resolutions, programmes, tasks, accounts.
+"""The synthetic national demo data set: agency tree, resolutions, programmes, tasks, accounts, reports.
 
 Everything is generated deterministically (seed 2025) and written with bulk_create in one
 transaction; task progress is judged against the real today (``core.clock.today()``).
@@ -20,12 +20,14 @@ from resmon.audit.services import record
 from resmon.catalogue.services_periods import generate_periods
 from resmon.core import clock
 from resmon.planning.models import ActionProgram, Resolution, Task, TaskCoordination
+from resmon.reporting.models import PeriodReport
 from resmon.restructuring.replay import read_rows, replay_merger
 
 from .former import build_former
 from .indicators import seed_indicators
 from .people import DOCUMENTED_USERNAMES, create_accounts, documented_accounts
 from .plans import PlanBuilder
+from .reports import build_reports
 from .resolutions import RESOLUTIONS, create_resolutions
 from .tree import DATA_DIR, MERGER_DAY, attach_provinces, build_tree, save_tree
 
@@ -95,9 +97,11 @@ def load(
         seed_indicators(seed)
         generate_periods(years_ahead=2)
         create_accounts(tree, resolutions, seed)
+        phase("accounts")
+        build_reports(today, seed)
         counts = current_counts()
         record(None, "demo.loaded", None, object_type="demo", object_repr="Demo data set", after=counts)
-        phase("accounts and audit")
+        phase("period reports and audit")
     return counts
 
 
@@ -138,6 +142,7 @@ def current_counts() -> dict[str, Any]:
         "tasks": Task.objects.count(),
         "coordinations": TaskCoordination.objects.count(),
         "users": User.objects.count(),
+        "period_reports": PeriodReport.objects.count(),
     }
 
 

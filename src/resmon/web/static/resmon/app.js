@@ -8,6 +8,9 @@
     htmx.config.allowEval = false;
     htmx.config.allowScriptTags = false;
     htmx.config.selfRequestsOnly = true;
+    // settling copies these attributes onto swapped elements; "style" is left out so a swap never
+    // writes a style attribute the CSP would refuse
+    htmx.config.attributesToSettle = ["class", "width", "height"];
   }
 
   function csrfToken() {
