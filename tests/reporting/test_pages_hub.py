@@ -134,3 +134,10 @@ def test_filters_narrow_the_list_and_bad_values_are_explained_not_fatal(rworld):
 def test_an_empty_tab_says_so(rworld):
     html = hub(rworld, "inspector", tab="to_accept")
     assert "No report is waiting for you to accept it." in html
+
+
+def test_the_review_rule_is_linked_from_the_hub_for_those_who_set_it(rworld, client):
+    client.force_login(rworld.users["hni_leader"])
+    assert 'href="/reports/rules/"' in client.get("/reports/").content.decode()
+    client.force_login(rworld.users["xa_ubnd_officer"])
+    assert 'href="/reports/rules/"' not in client.get("/reports/").content.decode()

@@ -24,6 +24,9 @@ class Kind(models.TextChoices):
     REPORT_RETURNED = "report_returned", _("Report returned")
     REPORT_ACCEPTED = "report_accepted", _("Report accepted")
     EXPLANATION_REQUESTED = "explanation_requested", _("Explanation requested")
+    EXPLANATION_ANSWERED = "explanation_answered", _("Explanation answered")
+    PROPOSAL_RECEIVED = "proposal_received", _("Proposal received")
+    PROPOSAL_ANSWERED = "proposal_answered", _("Proposal answered")
 
 
 class Notification(models.Model):

@@ -209,6 +209,37 @@ class ReportForm(forms.Form):
         else:
             self.initial["version"] = version
 
+    def typed(self) -> list[tuple[str, str]]:
+        """What the user typed that differs from the report as it is now, as (what, text) pairs in
+        the order of the page: shown when it could not be saved, so nothing typed is lost."""
+        if not self.is_bound:
+            return []
+        places = {line_key(line.task_id, ""): line.task for line in self.lines}
+        kpis = {kpi_key(row.indicator.pk, ""): row.indicator for row in self.kpis}
+        out = []
+        for name, field in self.fields.items():
+            if name == "version" or name not in self.data:
+                continue
+            bound = self[name]
+            if not field.has_changed(bound.initial, bound.data):
+                continue
+            if isinstance(field, forms.MultipleChoiceField):
+                chosen = {str(v) for v in bound.data or ()}
+                text = "; ".join(
+                    str(label) for value, label in getattr(field, "choices", ()) if value in chosen
+                )
+            else:
+                text = str(bound.data or "").strip()
+            label = str(field.label)
+            prefix = name[: name.rfind("-") + 1]  # "line-<task>-" or "kpi-<indicator>-" ("": the report's)
+            if prefix in places:
+                task = places[prefix]
+                label = f"{task.code} {task.title} – {label}".strip()
+            elif prefix in kpis and name.endswith("-explanation"):
+                label = f"{kpis[prefix]} – {label}"
+            out.append((label, text))
+        return out
+
     def add_domain_errors(self, errors: dict[str, list[str]], *, kpi: Any = None) -> None:
         """Put a service's errors next to their fields: "lines.<task>.<field>" for a line's field,
         the field's own name for the report's (or, with ``kpi``, for that KPI's)."""

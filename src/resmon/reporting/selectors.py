@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
 
 from resmon.agencies.models import Agency
 from resmon.catalogue import periods as cal
@@ -29,7 +29,8 @@ def _pk(value: Any) -> Any:
     return getattr(value, "pk", value)
 
 
-def _paths_q(lookup: str, prefixes: tuple[str, ...]) -> Q:
+def paths_q(lookup: str, prefixes: tuple[str, ...]) -> Q:
+    """Rows whose ``lookup`` (an agency path) lies under one of ``prefixes`` (none: no row)."""
     q = Q(pk__in=[])
     for prefix in prefixes:
         q |= Q(**{f"{lookup}__startswith": prefix})
@@ -41,7 +42,7 @@ def _write_q(user: Any, lookup: str) -> Q | None:
     scope = user.scope
     if scope.role == Role.SYSTEM_ADMIN:
         return None
-    return _paths_q(lookup, scope.write_paths)
+    return paths_q(lookup, scope.write_paths)
 
 
 def _queue_filter(user: Any, qs: QuerySet[PeriodReport], queue: str) -> QuerySet[PeriodReport]:
@@ -136,6 +137,15 @@ def get_report(user: Any, report_id: Any) -> PeriodReport:
     )
 
 
+def leaf_task_ids(task_ids: Any) -> set[int]:
+    """The tasks among ``task_ids`` that have no sub-tasks (one query): their percent done is
+    entered in a report; a parent's is rolled up from its sub-tasks."""
+    ids = {int(i) for i in task_ids}
+    if not ids:
+        return set()
+    return ids - set(Task.objects.filter(parent_id__in=ids).values_list("parent_id", flat=True))
+
+
 def report_lines(report: PeriodReport) -> list[ReportLine]:
     """The report's lines in the programme's tree order, with their task (and its milestones),
     the milestones reached and the evidence."""
@@ -176,20 +186,17 @@ def due_reports_for(user: Any, period: Any = None) -> list[dict[str, Any]]:
     own = getattr(user, "agency", None)
     if own is None or user.scope.role not in (Role.FOCAL_OFFICER, Role.LEADER, Role.SYSTEM_ADMIN):
         return []
-    tasks = (
+    pairs = (
         Task.objects.filter(lead_agency__path__startswith=own.path)
         .exclude(state=TaskState.CANCELLED)
-        .values_list("program_id", "lead_agency_id", "completed_on")
+        .values("program_id", "lead_agency_id")
+        .annotate(open=Count("pk", filter=Q(completed_on__isnull=True)), last_done=Max("completed_on"))
+        .order_by("program_id", "lead_agency_id")[:DUE_MAX_PAIRS]
     )
     # per pair: None when a task is not completed (always due), else the latest completion date
-    latest_completion: dict[tuple[int, int], dt.date | None] = {}
-    for program_id, agency_id, completed_on in tasks.iterator():
-        key = (program_id, agency_id)
-        if key not in latest_completion:
-            if len(latest_completion) < DUE_MAX_PAIRS:
-                latest_completion[key] = completed_on
-        elif (seen := latest_completion[key]) is not None:
-            latest_completion[key] = None if completed_on is None else max(seen, completed_on)
+    latest_completion: dict[tuple[int, int], dt.date | None] = {
+        (row["program_id"], row["lead_agency_id"]): None if row["open"] else row["last_done"] for row in pairs
+    }
     if not latest_completion:
         return []
     programs = {
@@ -259,3 +266,30 @@ def due_reports_for(user: Any, period: Any = None) -> list[dict[str, Any]]:
             )
     rows.sort(key=lambda r: (r["due_date"], r["agency"].path, r["program"].pk))
     return rows
+
+
+def reports_to_start(user: Any, period: Any = None) -> list[dict[str, Any]]:
+    """The rows of ``due_reports_for`` whose report has not been created yet ("Lập báo cáo")."""
+    return [row for row in due_reports_for(user, period) if row["report"] is None]
+
+
+def queue_counts(
+    user: Any,
+    *,
+    queues: tuple[str, ...] = QUEUES,
+    to_start: list[dict[str, Any]] | None = None,
+    **filters: Any,
+) -> dict[str, int]:
+    """How many reports wait in each of the user's ``queues`` (``"all"``: every report they see),
+    with the ``reports_for`` filters. "To prepare" also counts the reports still to start
+    (``to_start``, the rows of ``reports_to_start`` when the caller already has them). What the
+    reports hub shows on its tabs and the home page in "what needs me now"."""
+    counts = {
+        queue: reports_for(user, queue=None if queue == "all" else queue, **filters).count()
+        for queue in queues
+    }
+    if "to_prepare" in counts:
+        if to_start is None:
+            to_start = reports_to_start(user, filters.get("period"))
+        counts["to_prepare"] += len(to_start)
+    return counts

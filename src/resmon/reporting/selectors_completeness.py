@@ -33,6 +33,7 @@ from resmon.planning.services.schedule import DEFAULT_SCHEDULE, ScheduleEntry
 from resmon.planning.status import TaskState
 
 from .models import PeriodReport, ReportState
+from .selectors import paths_q
 
 RATE_STEP = Decimal("0.1")
 HUNDRED = Decimal(100)
@@ -159,9 +160,7 @@ def _scope_q(user: Any, agency_path: str = "lead_agency__path") -> Q | None:
     scope = user.scope
     if scope.everything:
         return None
-    q = Q(pk__in=[])
-    for prefix in scope.read_paths:
-        q |= Q(**{f"{agency_path}__startswith": prefix})
+    q = paths_q(agency_path, scope.read_paths)
     if scope.resolution_ids:
         q |= Q(resolution_id__in=sorted(scope.resolution_ids))
     return q

@@ -10,6 +10,7 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from resmon.core.access import get_visible_or_404, visible_to
 
 from .models import ExplanationRequest
+from .selectors import paths_q
 
 BOXES = ("received", "sent", "all")
 Status = ExplanationRequest.Status
@@ -22,13 +23,6 @@ def _own_prefixes(user: Any) -> tuple[str, ...]:
         return scope.write_paths
     agency = getattr(user, "agency", None)
     return (agency.path,) if agency is not None else ()
-
-
-def _under(lookup: str, prefixes: tuple[str, ...]) -> Q:
-    q = Q(pk__in=[])
-    for prefix in prefixes:
-        q |= Q(**{f"{lookup}__startswith": prefix})
-    return q
 
 
 def _related() -> QuerySet[ExplanationRequest]:
@@ -56,12 +50,12 @@ def explanations_for(
     ``all`` the user sees; open ones first, nearest answer date first, then newest."""
     qs = _base(user)
     if box == "received":
-        qs = qs.filter(_under("agency__path", _own_prefixes(user)))
+        qs = qs.filter(paths_q("agency__path", _own_prefixes(user)))
         if getattr(user, "agency", None) is not None:
             # asked by the user's agency or one under it: theirs to close, not to answer
             qs = qs.exclude(requesting_agency__path__startswith=user.agency.path)
     elif box == "sent":
-        qs = qs.filter(_under("requesting_agency__path", _own_prefixes(user)))
+        qs = qs.filter(paths_q("requesting_agency__path", _own_prefixes(user)))
     if status in Status.values:
         qs = qs.filter(status=status)
     q = (q or "").strip()

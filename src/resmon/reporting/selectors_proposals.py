@@ -15,15 +15,21 @@ from django.db.models import Q, QuerySet
 from resmon.core.access import Role, get_visible_or_404, visible_to
 
 from .models import Proposal
+from .selectors import paths_q
 
 BOXES = ("received", "raised", "all")
-
-
-def _under(lookup: str, paths: tuple[str, ...]) -> Q:
-    q = Q(pk__in=[])
-    for p in paths:
-        q |= Q(**{f"{lookup}__startswith": p})
-    return q
+# what a proposal's pages, answers and notifications show with it
+RELATED = (
+    "report__program",
+    "report__period",
+    "report__agency",
+    "report__accepting_agency",
+    "raised_by_agency",
+    "addressed_to",
+    "line__task",
+    "created_by",
+    "answered_by",
+)
 
 
 def _raising_side(user: Any) -> Q | None:
@@ -31,24 +37,12 @@ def _raising_side(user: Any) -> Q | None:
     scope = user.scope
     if scope.everything:
         return None
-    return _under("raised_by_agency__path", scope.read_paths)
+    return paths_q("raised_by_agency__path", scope.read_paths)
 
 
 def visible_proposals(user: Any) -> QuerySet[Proposal]:
     """Every proposal ``user`` may see (unsent ones only on the raising side)."""
-    qs = visible_to(
-        user,
-        Proposal.objects.select_related(
-            "report__program",
-            "report__period",
-            "report__agency",
-            "raised_by_agency",
-            "addressed_to",
-            "line__task",
-            "created_by",
-            "answered_by",
-        ),
-    )
+    qs = visible_to(user, Proposal.objects.select_related(*RELATED))
     raising = _raising_side(user) if getattr(user, "is_authenticated", False) else None
     if raising is not None:
         qs = qs.filter(Q(report__first_sent_at__isnull=False) | raising)
@@ -67,7 +61,7 @@ def proposals_for(
     if box == "received":
         qs = qs.filter(report__first_sent_at__isnull=False)
         if not scope.everything:
-            qs = qs.filter(_under("addressed_to__path", scope.read_paths))
+            qs = qs.filter(paths_q("addressed_to__path", scope.read_paths))
     elif box == "raised":
         raising = _raising_side(user)
         if raising is not None:
@@ -100,5 +94,5 @@ def open_proposal_count(user: Any) -> int:
     if scope.role != Role.SYSTEM_ADMIN:
         if not scope.write_paths:
             return 0
-        qs = qs.filter(_under("addressed_to__path", scope.write_paths))
+        qs = qs.filter(paths_q("addressed_to__path", scope.write_paths))
     return qs.count()

@@ -15,11 +15,14 @@ def navigation(request):
         ("/resolutions/", "resolutions"),
         ("/programs/", "resolutions"),
         ("/tasks/", "tasks"),
+        ("/reports/", "reports"),
         ("/agencies/", "agencies"),
+        ("/catalogue/periods/", "periods"),
         ("/catalogue/", "catalogue"),
         ("/accounts/users/", "admin"),
         ("/accounts/tokens/", "tokens"),
         ("/notifications/", "notifications"),
+        ("/audit/", "audit"),
     ):
         if path.startswith(prefix):
             section = name

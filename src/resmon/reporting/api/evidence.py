@@ -3,7 +3,7 @@ date of a classified document), download a file, remove one."""
 
 from __future__ import annotations
 
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -15,6 +15,7 @@ from resmon.core.errors import NotFound
 from .. import selectors
 from ..models import Evidence
 from ..services import evidence as evidence_services
+from ..views.common import evidence_file
 from .schemas import EvidenceOut, IdempotencyKey, VersionField, evidence_out
 
 router = Router(tags=["report evidence"])
@@ -87,15 +88,7 @@ def add_evidence(
 )
 def download_evidence(request, evidence_id: PathId):
     evidence, handle = evidence_services.open_evidence(request.auth, evidence_id)
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=evidence.original_name or f"evidence-{evidence.pk}",
-        content_type=evidence.content_type or "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return evidence_file(evidence, handle)
 
 
 @router.delete(

@@ -44,6 +44,12 @@ class ProposalIn(Schema):
     version: int | None = VersionField
 
 
+class ProposalDetailOut(ProposalOut):
+    actions: list[str] = Field(
+        ..., description="What the caller may do on this proposal now: answer, forward, close, withdraw"
+    )
+
+
 class AnswerIn(Schema):
     answer: str = Field(..., max_length=4000)
 
@@ -68,7 +74,9 @@ def _agency(agency_id: int | None, field: str) -> Agency | None:
 
 
 def _proposal(user: Any, proposal_id: int) -> dict[str, Any]:
-    return proposal_out(proposal_selectors.get_proposal(user, proposal_id))
+    """One proposal as the caller sees it, with what the caller may do on it now."""
+    proposal = proposal_selectors.get_proposal(user, proposal_id)
+    return {**proposal_out(proposal), "actions": proposal_services.allowed_actions(user, proposal)}
 
 
 @router.get(
@@ -84,7 +92,7 @@ def list_proposals(request, filters: Query[ProposalFilters], page: Query[PageQue
     return paginate(qs, page, proposal_out)
 
 
-@router.get("/proposals/{proposal_id}", response=ProposalOut, summary="One proposal")
+@router.get("/proposals/{proposal_id}", response=ProposalDetailOut, summary="One proposal")
 def get_proposal(request, proposal_id: PathId):
     return _proposal(request.auth, proposal_id)
 
@@ -102,7 +110,7 @@ def withdraw_proposal(request, proposal_id: PathId):
 
 @router.post(
     "/reports/{report_id}/proposals",
-    response={201: ProposalOut},
+    response={201: ProposalDetailOut},
     summary="Raise a proposal in a report (draft or returned)",
     description="The competent level sees it once the report is sent.",
 )
@@ -128,7 +136,9 @@ def raise_proposal(request, report_id: PathId, payload: ProposalIn):
 
 
 @router.post(
-    "/proposals/{proposal_id}/answer", response=ProposalOut, summary="Answer a proposal (the competent level)"
+    "/proposals/{proposal_id}/answer",
+    response=ProposalDetailOut,
+    summary="Answer a proposal (the competent level)",
 )
 def answer_proposal(request, proposal_id: PathId, payload: AnswerIn):
     proposal = proposal_selectors.get_proposal(request.auth, proposal_id)
@@ -138,7 +148,7 @@ def answer_proposal(request, proposal_id: PathId, payload: AnswerIn):
 
 @router.post(
     "/proposals/{proposal_id}/forward",
-    response=ProposalOut,
+    response=ProposalDetailOut,
     summary="Pass a proposal up to a higher level (the addressee); it stays open",
 )
 def forward_proposal(request, proposal_id: PathId, payload: ForwardIn):
@@ -149,7 +159,7 @@ def forward_proposal(request, proposal_id: PathId, payload: ForwardIn):
     return _proposal(request.auth, proposal_id)
 
 
-@router.post("/proposals/{proposal_id}/close", response=ProposalOut, summary="Close a proposal")
+@router.post("/proposals/{proposal_id}/close", response=ProposalDetailOut, summary="Close a proposal")
 def close_proposal(request, proposal_id: PathId, payload: CloseIn):
     proposal = proposal_selectors.get_proposal(request.auth, proposal_id)
     proposal_services.close_proposal(request.auth, proposal, note=payload.note)

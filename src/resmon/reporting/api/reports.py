@@ -18,7 +18,6 @@ from resmon.agencies.api import AgencyRef, agency_ref
 from resmon.catalogue import selectors_periods
 from resmon.core.apikit import Id, PageQuery, PathId, clean_text, paginate, parse_choice
 from resmon.planning import selectors as planning_selectors
-from resmon.planning.models import Task
 
 from .. import selectors
 from .. import selectors_kpis as kpi_selectors
@@ -163,9 +162,7 @@ def report_detail(user: Any, report_id: int) -> dict[str, Any]:
     report = selectors.get_report(user, report_id)
     lines = selectors.report_lines(report)
     tasks = [line.task for line in lines]
-    parents = set(
-        Task.objects.filter(parent_id__in=[t.pk for t in tasks]).values_list("parent_id", flat=True)
-    )
+    leaves = selectors.leaf_task_ids(t.pk for t in tasks)
     progress = planning_selectors.task_progress(tasks)
     observations = report.observations.select_related(
         "indicator", "indicator_version", "entered_by"
@@ -189,7 +186,7 @@ def report_detail(user: Any, report_id: int) -> dict[str, Any]:
         "returned_by": username(report.returned_by),
         "actions": [a for a in report_services.ACTIONS if report_services.may(user, a, report)],
         "lines": [
-            line_out(line, is_leaf=line.task_id not in parents, progress=progress.get(line.task_id))
+            line_out(line, is_leaf=line.task_id in leaves, progress=progress.get(line.task_id))
             for line in lines
         ],
         "observations": [observation_out(o) for o in observations],

@@ -24,11 +24,11 @@ from resmon.core import clock
 from resmon.core.access import Role, visible_to
 from resmon.core.dates import parse_date
 from resmon.core.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
-from resmon.notifications import services as notifications
-from resmon.notifications.models import Kind
 from resmon.planning.models import Task
 
 from ..models import ExplanationRequest, PeriodReport
+from . import notices
+from .reports import clean_text
 
 ASKING_ROLES = frozenset({Role.LEADER, Role.FOCAL_OFFICER, Role.INSPECTOR})
 ANSWERING_ROLES = frozenset({Role.LEADER, Role.FOCAL_OFFICER})
@@ -36,11 +36,6 @@ MIN_TEXT = 10
 MAX_TEXT = 4000
 
 Status = ExplanationRequest.Status
-
-
-def explanation_url(req: ExplanationRequest) -> str:
-    """The request's page (part of the reporting pages, mounted at /reports/)."""
-    return f"/reports/explanations/{req.pk}/"
 
 
 def _signed_in(user: Any) -> bool:
@@ -56,15 +51,7 @@ def _day(value: dt.date) -> str:
 
 
 def _text(value: Any, field: str, missing: str) -> str:
-    text = str(value or "").strip()
-    if len(text) < MIN_TEXT:
-        raise ValidationFailed(missing, field=field)
-    if len(text) > MAX_TEXT:
-        raise ValidationFailed(
-            _("Keep it under %(n)s characters (it has %(len)s).") % {"n": MAX_TEXT, "len": len(text)},
-            field=field,
-        )
-    return text
+    return clean_text(value, field=field, maximum=MAX_TEXT, minimum=MIN_TEXT, missing=missing)
 
 
 def _due(value: Any) -> dt.date:
@@ -204,21 +191,7 @@ def request_explanation(
         after=snapshot(req),
         agency_path=agency.path,
     )
-    subject = str(task) if task is not None else str(report)
-    notifications.notify_agency(
-        agency,
-        kind=Kind.EXPLANATION_REQUESTED,
-        title=_("Explanation requested: %(subject)s") % {"subject": subject},
-        body=_("%(requester)s asks %(agency)s to explain by %(due)s: %(question)s")
-        % {
-            "requester": actor.agency.name,
-            "agency": agency.name,
-            "due": _day(due),
-            "question": question,
-        },
-        url=explanation_url(req),
-        actor=actor,
-    )
+    notices.explanation_requested(req, actor, str(task) if task is not None else str(report))
     return req
 
 
@@ -228,7 +201,7 @@ def _locked(actor: Any, req: ExplanationRequest | int) -> ExplanationRequest:
         return (
             visible_to(actor, ExplanationRequest.objects.all())
             .select_for_update(of=("self",))
-            .select_related("agency", "requesting_agency")
+            .select_related("agency", "requesting_agency", "requested_by")
             .get(pk=getattr(req, "pk", req))
         )
     except (ExplanationRequest.DoesNotExist, ValueError, TypeError):
@@ -261,6 +234,7 @@ def answer_explanation(actor: Any, req: ExplanationRequest, *, answer: str) -> E
         after=snapshot(req),
         agency_path=req.agency.path,
     )
+    notices.explanation_answered(req, actor)
     return req
 
 
@@ -275,16 +249,13 @@ def close_explanation(actor: Any, req: ExplanationRequest, *, note: str = "") ->
             _("Only %(agency)s, which asked for this explanation, or a level above it may close it.")
             % {"agency": req.requesting_agency.name}
         )
-    note = str(note or "").strip()
-    if req.status == Status.OPEN and not note:
-        raise ValidationFailed(
-            _("No explanation has been given yet: say why you close the request."), field="note"
-        )
-    if len(note) > MAX_TEXT:
-        raise ValidationFailed(
-            _("Keep the note under %(n)s characters (it has %(len)s).") % {"n": MAX_TEXT, "len": len(note)},
-            field="note",
-        )
+    note = clean_text(
+        note,
+        field="note",
+        maximum=MAX_TEXT,
+        minimum=1 if req.status == Status.OPEN else 0,
+        missing=_("No explanation has been given yet: say why you close the request."),
+    )
     before = snapshot(req)
     req.status = Status.CLOSED
     req.closed_at = clock.now()

@@ -7,6 +7,7 @@ Messages are gettext strings; the Vietnamese content (agency names, period label
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.utils.formats import date_format
@@ -16,12 +17,31 @@ from resmon.core.access import Role
 from resmon.notifications import services as notifications
 from resmon.notifications.models import Kind
 
-from ..models import PeriodReport
+from ..models import ExplanationRequest, PeriodReport, Proposal
+
+EXCERPT = 300  # characters of a proposal, question or answer quoted in a notification
 
 
 def report_url(report: PeriodReport) -> str:
     """The report's page (part of the reporting pages, mounted at /reports/)."""
     return f"/reports/{report.pk}/"
+
+
+def proposal_url(proposal: Proposal) -> str:
+    return f"/reports/proposals/{proposal.pk}/"
+
+
+def explanation_url(req: ExplanationRequest) -> str:
+    return f"/reports/explanations/{req.pk}/"
+
+
+def _excerpt(text: str, limit: int = EXCERPT) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _day(value: Any) -> str:
+    return date_format(value, "d/m/Y")
 
 
 def _names(report: PeriodReport) -> dict[str, str]:
@@ -30,7 +50,7 @@ def _names(report: PeriodReport) -> dict[str, str]:
         "accepting": report.accepting_agency.name,
         "program": report.program.title,
         "period": report.period.label,
-        "due": date_format(report.due_date, "d/m/Y"),
+        "due": _day(report.due_date),
     }
 
 
@@ -108,5 +128,92 @@ def accepted(report: PeriodReport, actor: Any) -> None:
         body=_("%(accepting)s accepted the report; its figures now count in the programme's progress.")
         % _names(report),
         url=report_url(report),
+        actor=actor,
+    )
+
+
+# --- proposals ----------------------------------------------------------------------------------
+
+
+def proposals_received(report: PeriodReport, proposals: Iterable[Proposal], actor: Any) -> None:
+    """``report``'s ``proposals`` reach their addressees (the report was sent): one notification
+    per addressee agency to its leaders and focal officers, linking to the proposal (or, for
+    several, to the open proposals received)."""
+    by_agency: dict[int, list[Proposal]] = {}
+    for proposal in proposals:
+        by_agency.setdefault(proposal.addressed_to_id, []).append(proposal)
+    for items in by_agency.values():
+        first = items[0]
+        names = {**_names(report), "n": len(items)}
+        if len(items) == 1:
+            title = _("Proposal from %(agency)s: %(program)s – %(period)s") % names
+            body = _excerpt(first.text)
+            url = proposal_url(first)
+        else:
+            title = _("%(n)s proposals from %(agency)s: %(program)s – %(period)s") % names
+            body = "\n".join(f"– {_excerpt(p.text)}" for p in items)
+            url = "/reports/proposals/?box=received&status=open"
+        notifications.notify_agency(
+            first.addressed_to, kind=Kind.PROPOSAL_RECEIVED, title=title, body=body, url=url, actor=actor
+        )
+
+
+def proposal_forwarded(proposal: Proposal, actor: Any, *, from_agency: Any, note: str) -> None:
+    """A proposal was passed on to a higher level: it reaches that level's people."""
+    notifications.notify_agency(
+        proposal.addressed_to,
+        kind=Kind.PROPOSAL_RECEIVED,
+        title=_("Proposal passed on by %(from)s: %(program)s – %(period)s")
+        % {**_names(proposal.report), "from": from_agency.name},
+        body=_("%(agency)s proposes: %(text)s\nWhy it is passed on: %(note)s")
+        % {"agency": proposal.raised_by_agency.name, "text": _excerpt(proposal.text), "note": note},
+        url=proposal_url(proposal),
+        actor=actor,
+    )
+
+
+def proposal_answered(proposal: Proposal, actor: Any) -> None:
+    """The competent level answered: the agency that raised the proposal reads the answer."""
+    notifications.notify_agency(
+        proposal.raised_by_agency,
+        kind=Kind.PROPOSAL_ANSWERED,
+        title=_("%(accepting)s answered your proposal: %(program)s – %(period)s")
+        % {**_names(proposal.report), "accepting": proposal.addressed_to.name},
+        body=_excerpt(proposal.answer),
+        url=proposal_url(proposal),
+        actor=actor,
+    )
+
+
+# --- explanation requests -----------------------------------------------------------------------
+
+
+def explanation_requested(req: ExplanationRequest, actor: Any, subject: str) -> None:
+    """An agency is asked to explain a task or a report: its leaders and focal officers answer."""
+    notifications.notify_agency(
+        req.agency,
+        kind=Kind.EXPLANATION_REQUESTED,
+        title=_("Explanation requested: %(subject)s") % {"subject": subject},
+        body=_("%(requester)s asks %(agency)s to explain by %(due)s: %(question)s")
+        % {
+            "requester": req.requesting_agency.name,
+            "agency": req.agency.name,
+            "due": _day(req.due_date),
+            "question": req.question,
+        },
+        url=explanation_url(req),
+        actor=actor,
+    )
+
+
+def explanation_answered(req: ExplanationRequest, actor: Any) -> None:
+    """The asked agency explained: the person who asked reads it (and closes the request)."""
+    notifications.notify(
+        [req.requested_by],
+        Kind.EXPLANATION_ANSWERED,
+        _("%(agency)s explained: %(question)s")
+        % {"agency": req.agency.name, "question": _excerpt(req.question, 120)},
+        _excerpt(req.answer),
+        explanation_url(req),
         actor=actor,
     )

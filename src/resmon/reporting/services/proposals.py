@@ -16,19 +16,24 @@ from django.utils.translation import gettext as _
 from resmon.audit.services import record, snapshot
 from resmon.core import clock
 from resmon.core.access import Role
-from resmon.core.errors import NotFound, PermissionRefused, ValidationFailed
+from resmon.core.errors import DomainError, NotFound, PermissionRefused, ValidationFailed
 
 from ..models import PeriodReport, Proposal, ReportLine
-from ..selectors_proposals import visible_proposals
-from .reports import ensure_editable, lock_report, touch
+from ..selectors_proposals import RELATED, visible_proposals
+from . import notices
+from .reports import clean_text, ensure_editable, lock_report, touch
 
 TEXT_MAX = 5000
 ANSWERING_ROLES = {Role.LEADER, Role.FOCAL_OFFICER}
 
 
+def _signed_in(actor: Any) -> bool:
+    return actor is not None and getattr(actor, "is_authenticated", False) and actor.is_active
+
+
 def _acts_for(actor: Any, agency: Any) -> bool:
     """May ``actor`` act for ``agency`` on proposals (a leader or focal officer with write scope)?"""
-    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+    if not _signed_in(actor):
         return False
     scope = actor.scope
     if scope.role == Role.SYSTEM_ADMIN:
@@ -42,24 +47,13 @@ def _own_agency_inside(actor: Any, agency: Any) -> bool:
 
 
 def _text(value: str, field: str, empty_message: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ValidationFailed(empty_message, field=field)
-    if len(value) > TEXT_MAX:
-        raise ValidationFailed(
-            _("The text is too long (at most %(n)s characters).") % {"n": TEXT_MAX}, field=field
-        )
-    return value
+    return clean_text(value, field=field, maximum=TEXT_MAX, minimum=1, missing=empty_message)
 
 
 def _lock(proposal: Proposal | int) -> Proposal:
     pk = proposal.pk if isinstance(proposal, Proposal) else proposal
     try:
-        return (
-            Proposal.objects.select_for_update(of=("self",))
-            .select_related("report", "raised_by_agency", "addressed_to")
-            .get(pk=pk)
-        )
+        return Proposal.objects.select_for_update(of=("self",)).select_related(*RELATED).get(pk=pk)
     except Proposal.DoesNotExist:
         raise NotFound(_("Not found, or you do not have access to it.")) from None
 
@@ -132,37 +126,126 @@ def _check_visible(actor: Any, proposal: Proposal) -> None:
         raise NotFound(_("Not found, or you do not have access to it."))
 
 
-def _check_addressee(actor: Any, proposal: Proposal) -> None:
-    """The addressee sees the proposal only once its report was sent, and acts only for itself."""
-    _check_visible(actor, proposal)
+# --- who may do what: one rule each, for the services below and for the pages' and API's buttons --
+
+
+def _answer_refusal(actor: Any, proposal: Proposal) -> DomainError | None:
+    """Answer (and pass on): a leader or focal officer of the addressee, once the report was sent,
+    while the proposal is open, never for the agency that raised it."""
     if not _acts_for(actor, proposal.addressed_to):
-        raise PermissionRefused(
+        return PermissionRefused(
             _("Only a leader or focal officer of %(agency)s may answer or pass on this proposal.")
             % {"agency": proposal.addressed_to.name}
         )
     if actor.scope.role != Role.SYSTEM_ADMIN and _own_agency_inside(actor, proposal.raised_by_agency):
-        raise PermissionRefused(
+        return PermissionRefused(
             _("Your agency raised this proposal: the competent level (%(agency)s) answers it.")
             % {"agency": proposal.addressed_to.name}
         )
     if proposal.report.first_sent_at is None:
-        raise ValidationFailed(_("The report carrying this proposal has not been sent yet."), code="not_sent")
-
-
-def _require_open(proposal: Proposal) -> None:
+        return ValidationFailed(
+            _("The report carrying this proposal has not been sent yet."), code="not_sent"
+        )
     if proposal.status != Proposal.Status.OPEN:
-        raise ValidationFailed(
+        return ValidationFailed(
             _("This proposal is already %(status)s.") % {"status": proposal.get_status_display().lower()},
             code="proposal_not_open",
         )
+    return None
+
+
+def _forward_refusal(actor: Any, proposal: Proposal) -> DomainError | None:
+    """Pass on: whoever may answer, when there is a level above the addressee."""
+    refusal = _answer_refusal(actor, proposal)
+    if refusal is None and not proposal.addressed_to.ancestor_paths:
+        return ValidationFailed(
+            _("%(agency)s is the highest level: the proposal cannot be passed on; answer it.")
+            % {"agency": proposal.addressed_to.name},
+            field="to_agency",
+        )
+    return refusal
+
+
+def _close_refusal(actor: Any, proposal: Proposal) -> DomainError | None:
+    """Close: the addressee (once the report was sent) at any time, the raising agency once the
+    proposal was answered."""
+    as_addressee = proposal.report.first_sent_at is not None and _acts_for(actor, proposal.addressed_to)
+    if not (as_addressee or _acts_for(actor, proposal.raised_by_agency)):
+        return PermissionRefused(_("Only the agency that raised the proposal or its addressee may close it."))
+    if proposal.status == Proposal.Status.CLOSED:
+        return ValidationFailed(_("This proposal is already closed."), code="proposal_not_open")
+    if not as_addressee and proposal.status != Proposal.Status.ANSWERED:
+        return ValidationFailed(
+            _(
+                "You can close the proposal once %(agency)s has answered it. To take it back before "
+                "the report is sent, withdraw it."
+            )
+            % {"agency": proposal.addressed_to.name},
+            code="proposal_not_answered",
+        )
+    return None
+
+
+def _withdraw_refusal(actor: Any, proposal: Proposal, report: PeriodReport) -> DomainError | None:
+    """Withdraw: whoever may change the report, while it is editable and was never sent."""
+    try:
+        ensure_editable(actor, report)
+    except DomainError as exc:
+        return exc
+    if report.first_sent_at is not None:
+        return ValidationFailed(
+            _(
+                "The report was already sent to %(agency)s with this proposal; it can no longer be "
+                "withdrawn. Once it is answered you may close it."
+            )
+            % {"agency": proposal.addressed_to.name},
+            code="already_sent",
+        )
+    return None
+
+
+def _refuse(refusal: DomainError | None) -> None:
+    if refusal is not None:
+        raise refusal
+
+
+def may_answer(actor: Any, proposal: Proposal) -> bool:
+    """Whether ``actor`` may answer ``proposal`` now (read through ``get_proposal``)."""
+    return _signed_in(actor) and _answer_refusal(actor, proposal) is None
+
+
+def may_forward(actor: Any, proposal: Proposal) -> bool:
+    """Whether ``actor`` may pass ``proposal`` on to a higher level now."""
+    return _signed_in(actor) and _forward_refusal(actor, proposal) is None
+
+
+def may_close(actor: Any, proposal: Proposal) -> bool:
+    """Whether ``actor`` may close ``proposal`` now."""
+    return _signed_in(actor) and _close_refusal(actor, proposal) is None
+
+
+def may_withdraw(actor: Any, proposal: Proposal) -> bool:
+    """Whether ``actor`` may withdraw ``proposal`` now."""
+    return _signed_in(actor) and _withdraw_refusal(actor, proposal, proposal.report) is None
+
+
+def allowed_actions(actor: Any, proposal: Proposal) -> list[str]:
+    """What ``actor`` may do on ``proposal`` now: "answer", "forward", "close", "withdraw"."""
+    checks = (
+        ("answer", may_answer),
+        ("forward", may_forward),
+        ("close", may_close),
+        ("withdraw", may_withdraw),
+    )
+    return [name for name, check in checks if check(actor, proposal)]
 
 
 @transaction.atomic
 def answer_proposal(actor: Any, proposal: Proposal, *, answer: str) -> Proposal:
     """The competent level answers an open proposal."""
     proposal = _lock(proposal)
-    _check_addressee(actor, proposal)
-    _require_open(proposal)
+    _check_visible(actor, proposal)
+    _refuse(_answer_refusal(actor, proposal))
     answer = _text(answer, "answer", _("Write the answer to the proposal."))
     before = _fields(proposal)
     proposal.answer = answer
@@ -178,6 +261,7 @@ def answer_proposal(actor: Any, proposal: Proposal, *, answer: str) -> Proposal:
         after=_fields(proposal),
         agency_path=proposal.addressed_to.path,
     )
+    notices.proposal_answered(proposal, actor)
     return proposal
 
 
@@ -185,8 +269,8 @@ def answer_proposal(actor: Any, proposal: Proposal, *, answer: str) -> Proposal:
 def forward_proposal(actor: Any, proposal: Proposal, *, to_agency: Any, note: str) -> Proposal:
     """The addressee passes an open proposal up to a higher level; it stays open there."""
     proposal = _lock(proposal)
-    _check_addressee(actor, proposal)
-    _require_open(proposal)
+    _check_visible(actor, proposal)
+    _refuse(_forward_refusal(actor, proposal))
     current = proposal.addressed_to
     if to_agency is None or to_agency.pk == current.pk or not current.path.startswith(to_agency.path):
         raise ValidationFailed(
@@ -208,6 +292,7 @@ def forward_proposal(actor: Any, proposal: Proposal, *, to_agency: Any, note: st
         agency_path=current.path,
         reason=note,
     )
+    notices.proposal_forwarded(proposal, actor, from_agency=current, note=note)
     return proposal
 
 
@@ -216,26 +301,8 @@ def close_proposal(actor: Any, proposal: Proposal, *, note: str = "") -> Proposa
     """Close a proposal: the addressee at any time, the raising agency once it was answered."""
     proposal = _lock(proposal)
     _check_visible(actor, proposal)
-    as_addressee = proposal.report.first_sent_at is not None and _acts_for(actor, proposal.addressed_to)
-    as_raiser = _acts_for(actor, proposal.raised_by_agency)
-    if not (as_addressee or as_raiser):
-        raise PermissionRefused(_("Only the agency that raised the proposal or its addressee may close it."))
-    if proposal.status == Proposal.Status.CLOSED:
-        raise ValidationFailed(_("This proposal is already closed."), code="proposal_not_open")
-    if not as_addressee and proposal.status != Proposal.Status.ANSWERED:
-        raise ValidationFailed(
-            _(
-                "You can close the proposal once %(agency)s has answered it. To take it back before "
-                "the report is sent, withdraw it."
-            )
-            % {"agency": proposal.addressed_to.name},
-            code="proposal_not_answered",
-        )
-    note = (note or "").strip()
-    if len(note) > TEXT_MAX:
-        raise ValidationFailed(
-            _("The text is too long (at most %(n)s characters).") % {"n": TEXT_MAX}, field="note"
-        )
+    _refuse(_close_refusal(actor, proposal))
+    note = clean_text(note, field="note", maximum=TEXT_MAX)
     before = _fields(proposal)
     proposal.status = Proposal.Status.CLOSED
     proposal.closed_at = clock.now()
@@ -261,16 +328,7 @@ def withdraw_proposal(actor: Any, proposal: Proposal) -> None:
         raise NotFound(_("This proposal was already withdrawn."))
     report = lock_report(report_id)
     proposal = _lock(proposal)
-    ensure_editable(actor, report)
-    if report.first_sent_at is not None:
-        raise ValidationFailed(
-            _(
-                "The report was already sent to %(agency)s with this proposal; it can no longer be "
-                "withdrawn. Once it is answered you may close it."
-            )
-            % {"agency": proposal.addressed_to.name},
-            code="already_sent",
-        )
+    _refuse(_withdraw_refusal(actor, proposal, report))
     touch(actor, report, None)
     record(
         actor,

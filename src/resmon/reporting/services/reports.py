@@ -38,7 +38,8 @@ from resmon.planning.services.tasks import apply_reported_progress
 from resmon.planning.status import TaskState
 from resmon.planning.tree_shape import code_key
 
-from ..models import EDITABLE_STATES, PeriodReport, ReportLine, ReportState, ReviewRule
+from ..models import EDITABLE_STATES, PeriodReport, Proposal, ReportLine, ReportState, ReviewRule
+from ..selectors import leaf_task_ids
 from ..selectors_completeness import reportable_tasks_q
 from . import notices
 from .idempotency import once
@@ -206,22 +207,29 @@ def _ensure(refusal: str | None) -> None:
         raise PermissionRefused(refusal)
 
 
-def _reason(text: Any, field: str = "reason", minimum: int = REASON_MIN) -> str:
-    text = str(text or "").strip()
+def too_long(maximum: int, length: int) -> str:
+    return _("Keep it under %(n)s characters (it has %(len)s).") % {"n": maximum, "len": length}
+
+
+def clean_text(value: Any, *, field: str, maximum: int, minimum: int = 0, missing: str = "") -> str:
+    """A text the user wrote, stripped; refused on ``field`` when shorter than ``minimum``
+    (``missing`` says what to write) or longer than ``maximum``. For every reporting write."""
+    text = str(value or "").strip()
     if len(text) < minimum:
-        if minimum <= 1:
-            msg = _("Write a note saying what to change.")
-        else:
-            msg = _("Give the reason (at least %(n)s characters), so the agency knows what to correct.") % {
-                "n": minimum
-            }
-        raise ValidationFailed(msg, field=field)
-    if len(text) > REASON_MAX:
-        raise ValidationFailed(
-            _("Keep it under %(n)s characters (it has %(len)s).") % {"n": REASON_MAX, "len": len(text)},
-            field=field,
-        )
+        raise ValidationFailed(missing, field=field)
+    if len(text) > maximum:
+        raise ValidationFailed(too_long(maximum, len(text)), field=field)
     return text
+
+
+def _reason(text: Any, field: str = "reason", minimum: int = REASON_MIN) -> str:
+    if minimum <= 1:
+        missing = _("Write a note saying what to change.")
+    else:
+        missing = _("Give the reason (at least %(n)s characters), so the agency knows what to correct.") % {
+            "n": minimum
+        }
+    return clean_text(text, field=field, maximum=REASON_MAX, minimum=minimum, missing=missing)
 
 
 def _audit(actor: Any, action: str, report: PeriodReport, before: Any, *, reason: str = "") -> None:
@@ -397,9 +405,7 @@ def _create(actor: Any, program: ActionProgram, period: ReportingPeriod, agency:
         if not pk:
             raise
         raise _existing_conflict(pk[0], agency, period) from None
-    parents = set(
-        Task.objects.filter(parent_id__in=[t.pk for t in tasks]).values_list("parent_id", flat=True)
-    )
+    leaves = leaf_task_ids(t.pk for t in tasks)
     tasks.sort(key=lambda t: (code_key(t.code), t.position, t.pk))
     ReportLine.objects.bulk_create(
         [
@@ -407,7 +413,7 @@ def _create(actor: Any, program: ActionProgram, period: ReportingPeriod, agency:
                 report=report,
                 task=t,
                 position=i,
-                percent_done=None if t.pk in parents else t.percent_done,
+                percent_done=t.percent_done if t.pk in leaves else None,
                 completed_on=t.completed_on,
             )
             for i, t in enumerate(tasks, start=1)
@@ -477,9 +483,7 @@ def _percent_error() -> str:
 def _clean_text(value: Any, key: str, errors: dict[str, list[str]]) -> str:
     text = str(value or "").strip()
     if len(text) > TEXT_MAX:
-        errors.setdefault(key, []).append(
-            _("This text is too long (at most %(n)s characters).") % {"n": f"{TEXT_MAX:,}".replace(",", ".")}
-        )
+        errors.setdefault(key, []).append(too_long(TEXT_MAX, len(text)))
     return text
 
 
@@ -533,7 +537,7 @@ def save_report(
         line.task_id: line
         for line in report.lines.select_related("task").prefetch_related("milestones_reached")
     }
-    parents = set(Task.objects.filter(parent_id__in=list(by_task)).values_list("parent_id", flat=True))
+    leaves = leaf_task_ids(by_task)
     milestones_of: dict[int, set[int]] = defaultdict(set)
     for pk, task_id in Milestone.objects.filter(task_id__in=list(by_task)).values_list("pk", "task_id"):
         milestones_of[task_id].add(pk)
@@ -557,7 +561,7 @@ def save_report(
                 text = _clean_text(item[name], f"{prefix}.{name}", errors)
                 if text != getattr(line, name):
                     changes[name] = text
-        is_parent = task_id in parents
+        is_parent = task_id not in leaves
         percent: Decimal | None = line.percent_done
         if "percent_done" in item:
             try:
@@ -652,13 +656,9 @@ def completeness_errors(report: PeriodReport) -> dict[str, list[str]]:
     """What must be filled in before the report can be sent (empty when complete)."""
     errors: dict[str, list[str]] = {}
     lines = list(report.lines.select_related("task"))
-    parents = set(
-        Task.objects.filter(parent_id__in=[line.task_id for line in lines]).values_list(
-            "parent_id", flat=True
-        )
-    )
+    leaves = leaf_task_ids(line.task_id for line in lines)
     for line in lines:
-        if line.task_id not in parents and line.percent_done is None:
+        if line.task_id in leaves and line.percent_done is None:
             errors[f"lines.{line.task_id}.percent_done"] = [
                 _("Enter the percent done of task %(code)s.") % {"code": line.task.code or f"#{line.task_id}"}
             ]
@@ -750,6 +750,7 @@ def _send(actor: Any, report: PeriodReport, expected_version: int | None) -> Per
     check_version(report, expected_version)
     _ensure_complete(report)
     before = snapshot(report, WORKFLOW_FIELDS)
+    previously_sent = report.sent_at
     now = clock.now()
     report.state = ReportState.SENT
     report.head_approved_by = actor
@@ -761,6 +762,11 @@ def _send(actor: Any, report: PeriodReport, expected_version: int | None) -> Per
     report.save()
     _audit(actor, "reporting.report_sent", report, before)
     notices.sent(report, actor)
+    # the proposals raised since the report was last sent reach their addressees now
+    arriving = report.proposals.filter(status=Proposal.Status.OPEN).select_related("addressed_to")
+    if previously_sent is not None:
+        arriving = arriving.filter(created_at__gt=previously_sent)
+    notices.proposals_received(report, arriving.order_by("pk"), actor)
     return report
 
 
@@ -830,14 +836,10 @@ def _accept(actor: Any, report: PeriodReport, expected_version: int | None) -> P
     reported_on = min(report.period.end, clock.today())
     reason = _("Accepted report #%(id)s") % {"id": report.pk}
     lines = list(report.lines.select_related("task").prefetch_related("milestones_reached"))
-    parents = set(
-        Task.objects.filter(parent_id__in=[line.task_id for line in lines]).values_list(
-            "parent_id", flat=True
-        )
-    )
+    leaves = leaf_task_ids(line.task_id for line in lines)
     for line in lines:
         milestones = [m.pk for m in line.milestones_reached.all()]
-        if line.task_id in parents:
+        if line.task_id not in leaves:
             if milestones:
                 apply_reported_progress(
                     line.task,

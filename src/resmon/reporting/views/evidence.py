@@ -4,7 +4,7 @@ attachment the browser may not sniff)."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,7 +18,7 @@ from .. import selectors
 from ..forms import EvidenceForm
 from ..models import Evidence
 from ..services import evidence as evidence_services
-from .common import parse_version, put_errors, refuse
+from .common import evidence_file, parse_version, put_errors, refuse
 from .report import render_report
 
 
@@ -96,12 +96,4 @@ def evidence_download(request, pk, evidence_id):
     if ev.line.report_id != pk:
         handle.close()
         raise Http404
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=ev.original_name or f"evidence-{ev.pk}",
-        content_type=ev.content_type or "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return evidence_file(ev, handle)

@@ -20,7 +20,7 @@ from .. import selectors, selectors_explanations
 from ..forms import AnswerForm, ExplanationForm, NoteForm
 from ..models import ExplanationRequest
 from ..services import explanations as explanation_services
-from .common import paginate, parse_id, put_errors
+from .common import box_filter, paginate, parse_id, put_errors
 
 BOXES = (
     ("received", gettext_lazy("Asked of us")),
@@ -31,30 +31,14 @@ BOXES = (
 
 @page
 def explanation_list(request):
-    user = request.user
-    box = request.GET.get("box", "received")
-    if box not in dict(BOXES):
-        box = "received"
-    status = request.GET.get("status", "")
-    if status not in ExplanationRequest.Status.values:
-        status = ""
-    q = request.GET.get("q", "").strip()[:200]
+    f = box_filter(request.GET, BOXES, ExplanationRequest.Status.choices)
     rows = paginate(
-        request, selectors_explanations.explanations_for(user, box=box, status=status or None, q=q)
-    )
-    return render(
         request,
-        "reporting/explanation_list.html",
-        {
-            "boxes": BOXES,
-            "box": box,
-            "status": status,
-            "statuses": ExplanationRequest.Status.choices,
-            "q": q,
-            "rows": rows,
-            "today": clock.today(),
-        },
+        selectors_explanations.explanations_for(
+            request.user, box=f["box"], status=f["status"] or None, q=f["q"]
+        ),
     )
+    return render(request, "reporting/explanation_list.html", {**f, "rows": rows, "today": clock.today()})
 
 
 def _subject(user: Any, params: Any) -> tuple[Any, Any, list[Any]]:

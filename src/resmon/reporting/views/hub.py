@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from resmon.agencies import selectors as agencies
 from resmon.catalogue import selectors_periods
 from resmon.core import clock
+from resmon.core.access import Role
 from resmon.core.errors import DomainError
 from resmon.core.views import page
 from resmon.planning import selectors as planning
@@ -108,9 +109,8 @@ def _queue(tab: str) -> str | None:
 def hub(request):
     user = request.user
     f = parse_filter(user, request.GET)
-    due = [row for row in selectors.due_reports_for(user, f.period) if row.get("report") is None]
-    counts = {key: selectors.reports_for(user, queue=_queue(key), **f.kwargs()).count() for key in TAB_KEYS}
-    counts["to_prepare"] += len(due)
+    due = selectors.reports_to_start(user, f.period)
+    counts = selectors.queue_counts(user, queues=tuple(TAB_KEYS), to_start=due, **f.kwargs())
     if not f.tab:  # what needs the user now: the first list with something in it
         f.tab = next((k for k, _l in TABS[:4] if counts[k]), "all")
     reports = paginate(
@@ -132,6 +132,7 @@ def hub(request):
             "states": ReportState.choices,
             "open_proposals": selectors_proposals.open_proposal_count(user),
             "open_explanations": selectors_explanations.open_explanation_count(user),
+            "may_set_rule": user.role in {Role.SYSTEM_ADMIN, *report_services.RULE_SETTERS},
             "today": today,
         },
     )

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,7 +11,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from resmon.agencies import selectors as agencies
-from resmon.core.access import Role
 from resmon.core.errors import DomainError
 from resmon.core.views import page
 
@@ -21,7 +18,7 @@ from .. import selectors, selectors_proposals
 from ..forms import AnswerForm, ForwardForm, NoteForm
 from ..models import Proposal
 from ..services import proposals as proposal_services
-from .common import paginate, put_errors, refuse
+from .common import box_filter, paginate, put_errors, refuse
 from .report import load, proposal_form_for, render_report
 
 BOXES = (
@@ -29,7 +26,6 @@ BOXES = (
     ("raised", gettext_lazy("Raised by us")),
     ("all", gettext_lazy("All")),
 )
-ACTING_ROLES = {Role.LEADER, Role.FOCAL_OFFICER, Role.SYSTEM_ADMIN}
 
 
 @page
@@ -80,51 +76,12 @@ def proposal_withdraw(request, pk):
 
 @page
 def proposal_list(request):
-    user = request.user
-    box = request.GET.get("box", "received")
-    if box not in dict(BOXES):
-        box = "received"
-    status = request.GET.get("status", "")
-    if status not in Proposal.Status.values:
-        status = ""
-    q = request.GET.get("q", "").strip()[:200]
-    rows = paginate(request, selectors_proposals.proposals_for(user, box=box, status=status or None, q=q))
-    return render(
+    f = box_filter(request.GET, BOXES, Proposal.Status.choices)
+    rows = paginate(
         request,
-        "reporting/proposal_list.html",
-        {
-            "boxes": BOXES,
-            "box": box,
-            "status": status,
-            "statuses": Proposal.Status.choices,
-            "q": q,
-            "rows": rows,
-        },
+        selectors_proposals.proposals_for(request.user, box=f["box"], status=f["status"] or None, q=f["q"]),
     )
-
-
-def _buttons(user: Any, proposal: Proposal) -> dict[str, bool]:
-    """Which forms to show (the services decide; this keeps forms away from those who could never
-    use them): the addressee's leaders and focal officers answer or pass it on, once the report was
-    sent, unless their own agency raised it; the addressee, or the raising side once answered, closes.
-    TODO(part B): replace with proposals.may_*() when the service offers them."""
-    scope = user.scope
-    admin = scope.role == Role.SYSTEM_ADMIN
-    acting = admin or scope.role in ACTING_ROLES
-    own = getattr(user, "agency", None)
-    raised_here = own is not None and own.path.startswith(proposal.raised_by_agency.path)
-    addressee = (
-        acting and proposal.report.first_sent_at is not None and scope.writes(proposal.addressed_to.path)
-    )
-    raiser = acting and scope.writes(proposal.raised_by_agency.path)
-    is_open = proposal.status == Proposal.Status.OPEN
-    answers = addressee and is_open and (admin or not raised_here)
-    return {
-        "answer": answers,
-        "forward": answers,
-        "close": proposal.status != Proposal.Status.CLOSED
-        and (addressee or (raiser and proposal.status == Proposal.Status.ANSWERED)),
-    }
+    return render(request, "reporting/proposal_list.html", {**f, "rows": rows})
 
 
 @page
@@ -170,8 +127,8 @@ def proposal_detail(request, pk):
             target = {"answer": answer_form, "forward": forward_form}.get(action, close_form)
             put_errors(target, exc)
         proposal = selectors_proposals.get_proposal(user, pk)
-    may = _buttons(user, proposal)
-    if request.method == "POST" and action in may:
+    may = dict.fromkeys(proposal_services.allowed_actions(user, proposal), True)
+    if request.method == "POST" and action in ("answer", "forward", "close"):
         may[action] = True  # the form just refused stays on the page with its message and text
     return render(
         request,

@@ -23,13 +23,13 @@ from resmon.core import clock
 from resmon.core.errors import Conflict, DomainError
 from resmon.core.views import page
 from resmon.planning import selectors as planning
-from resmon.planning.models import Task
 
 from .. import selectors, selectors_explanations, selectors_kpis, selectors_proposals
 from ..forms import TRANSITIONS, EvidenceForm, ProposalForm, ReportForm, TransitionForm, new_key
 from ..models import Evidence, Observation, PeriodReport, Proposal, ReportLine
 from ..services import explanations as explanation_services
 from ..services import observations as observation_services
+from ..services import proposals as proposal_services
 from ..services import reports as report_services
 
 AUDIT_ROWS = 50
@@ -98,13 +98,6 @@ STEPS: dict[str, tuple[Any, str, Any, Any]] = {
 # --- reading the report ---------------------------------------------------------------------
 
 
-def leaf_task_ids(lines: list[Any]) -> set[int]:
-    """The lines' tasks that have no sub-tasks: percent done is entered on these only."""
-    ids = [line.task_id for line in lines]
-    parents = set(Task.objects.filter(parent_id__in=ids).values_list("parent_id", flat=True))
-    return {i for i in ids if i not in parents}
-
-
 @dataclass
 class ReportView:
     report: PeriodReport
@@ -132,7 +125,7 @@ def load(user: Any, report: PeriodReport) -> ReportView:
     return ReportView(
         report=report,
         lines=lines,
-        leaf_ids=leaf_task_ids(lines),
+        leaf_ids=selectors.leaf_task_ids(line.task_id for line in lines),
         kpis=selectors_kpis.report_kpis(report),
         may={action: report_services.may(user, action, report) for action in report_services.ACTIONS},
     )
@@ -182,6 +175,7 @@ def render_report(
     step_forms: dict[str, TransitionForm] | None = None,
     evidence_form: EvidenceForm | None = None,
     proposal_form: ProposalForm | None = None,
+    typed: list[tuple[str, str]] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     """The report page; bound forms passed in (after a refused write) keep what the user typed."""
@@ -250,6 +244,7 @@ def render_report(
             "main_steps": [s for s in steps if s["in_form"]],
             "other_steps": [s for s in steps if not s["in_form"]],
             "proposals": proposals,
+            "withdrawable": {p.pk for p in proposals if proposal_services.may_withdraw(user, p)},
             "proposal_form": proposal_form if view.may.get("raise_proposal") else None,
             "explanations": list(selectors_explanations.explanations_about(user, report=report)[:50]),
             "may_ask": explanation_services.may_ask(user) and user.agency_id != report.agency_id,
@@ -257,6 +252,7 @@ def render_report(
             "program_visible": planning.programs_visible(user).filter(pk=report.program_id).exists(),
             "period_closed": report.period.is_closed,
             "today": clock.today(),
+            "typed": typed or [],
         },
         status=status,
     )
@@ -349,8 +345,7 @@ def detail(request, pk):
         return render_report(request, report)
     view = load(user, report)
     if not view.editable:
-        messages.error(request, not_editable_message(report))
-        return redirect("reporting:detail", pk=report.pk)
+        return keep_typed(request, report, view, typed_changes(view, request.POST))
     form = view.report_form(request.POST)
     result = save_form(user, report, form)
     if result.ok:
@@ -375,9 +370,36 @@ CONFLICT_HINT = gettext_lazy(
 
 
 def not_editable_message(report: PeriodReport) -> str:
-    return _("This report can no longer be edited here (it is %(state)s). Reload the page.") % {
-        "state": str(report.get_state_display()).lower()
-    }
+    """Why the form cannot be saved any more (the report moved on meanwhile, e.g. it was sent)."""
+    names = {"state": str(report.get_state_display()).lower()}
+    if report.updated_by_name:
+        return _(
+            "This report can no longer be edited here: it is now %(state)s (last changed by %(who)s at "
+            "%(when)s)."
+        ) % {
+            **names,
+            "who": report.updated_by_name,
+            "when": formats.date_format(timezone.localtime(report.updated_at), "d/m/Y H:i"),
+        }
+    return _("This report can no longer be edited here: it is now %(state)s.") % names
+
+
+def typed_changes(view: ReportView, data: Any) -> list[tuple[str, str]]:
+    """What a posted report form changed against the report as it is now (nothing: not the form)."""
+    return view.report_form(data).typed() if "results" in data else []
+
+
+def keep_typed(
+    request: Any, report: PeriodReport, view: ReportView, typed: list[tuple[str, str]]
+) -> HttpResponse:
+    """A save (or a send from the form) reaching a report that moved on meanwhile: nothing is
+    saved, and the page shows the report as it is now with what the user typed, to copy."""
+    messages.error(request, not_editable_message(report))
+    if typed:
+        messages.error(
+            request, _("Nothing was saved. What you typed is shown below: copy what you still need.")
+        )
+    return render_report(request, report, view=view, typed=typed)
 
 
 @page
@@ -389,7 +411,7 @@ def autosave(request, pk):
     view = load(user, report)
     context: dict[str, Any] = {"report": report, "saved": False, "errors": []}
     if not view.editable:
-        context["errors"] = [not_editable_message(report)]
+        context.update(errors=[not_editable_message(report)], conflict=True)
     else:
         form = view.report_form(request.POST)
         result = save_form(user, report, form)
@@ -422,6 +444,8 @@ def act(request, pk):
         return render_report(request, report, view=view, step_forms={action: step})
     form = None
     version = step.cleaned_data.get("version")
+    if action in ("submit", "approve") and not view.editable and (typed := typed_changes(view, request.POST)):
+        return keep_typed(request, report, view, typed)  # sending would drop what was typed: say so
     if action in ("submit", "approve") and view.editable and "results" in request.POST:
         form = view.report_form(request.POST)
         result = save_form(user, report, form)

@@ -10,12 +10,46 @@ from resmon.core.views import page
 from resmon.planning import selectors as planning
 from resmon.planning import selectors_kpis
 from resmon.planning.status import TaskStatus
+from resmon.reporting import selectors as reporting
+from resmon.reporting import selectors_explanations, selectors_proposals
 
 DUE_SOON_DAYS = 30
 
 
 def _tasks_url(**params) -> str:
     return reverse("web:task_list") + ("?" + urlencode(params) if params else "")
+
+
+def _url(name: str, **params) -> str:
+    return reverse(name) + "?" + urlencode(params)
+
+
+def reporting_work(user) -> list[dict]:
+    """ "Việc cần xử lý": what waits for the user in reporting, each count with a link to the list
+    behind it: the counts of the reports hub's tabs and of its proposal and explanation boxes."""
+    queues = reporting.queue_counts(user)
+    hub = reverse("reporting:hub")
+    proposals = _url("reporting:proposal_list", box="received", status="open")
+    explanations = _url("reporting:explanation_list", box="received", status="open")
+    rows = [
+        ("to_prepare", _("Reports to prepare"), queues["to_prepare"], f"{hub}?tab=to_prepare"),
+        ("to_approve", _("Reports to approve"), queues["to_approve"], f"{hub}?tab=to_approve"),
+        ("to_accept", _("Reports to accept"), queues["to_accept"], f"{hub}?tab=to_accept"),
+        ("returned", _("Reports returned for correction"), queues["returned"], f"{hub}?tab=returned"),
+        (
+            "proposals",
+            _("Proposals awaiting your answer"),
+            selectors_proposals.open_proposal_count(user),
+            proposals,
+        ),
+        (
+            "explanations",
+            _("Explanations asked of you"),
+            selectors_explanations.open_explanation_count(user),
+            explanations,
+        ),
+    ]
+    return [{"key": key, "label": label, "count": count, "url": url} for key, label, count, url in rows]
 
 
 @page
@@ -71,6 +105,7 @@ def home(request):
             "inspection_grants": user.grants.select_related("agency").order_by("agency__path"),
             "steering": planning.steering_memberships(user),
             "extensions_to_decide": selectors_kpis.extensions_to_decide(user).count(),
+            "work": [row for row in reporting_work(user) if row["count"]],
             "today": today,
         },
     )
