@@ -204,7 +204,7 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 MEDIA_ROOT = DATA_DIR / "media"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-# The largest evidence file accepted (checked by the reporting service, with a message in the user's language).
+# The largest evidence file accepted (the reporting service says so in the user's language).
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", str(20 * 1024 * 1024)))
 
 # E-mail: printed to the console unless EMAIL_HOST names an SMTP server.
