@@ -125,7 +125,7 @@ def test_token_page_creates_shows_secret_once_and_revokes(client, world):
     assert "no-store" in response["Cache-Control"]
     assert authenticate_token(raw) == user
     token = ApiToken.objects.get(user=user)
-    assert token.expires_at.date() == (clock.now() + dt.timedelta(days=30)).date()
+    assert token.expires_at.astimezone(clock.tz()).date() == (clock.now() + dt.timedelta(days=30)).date()
 
     listing = client.get(url).content.decode()
     assert "Kết nối hệ thống" in listing and raw not in listing and token.prefix in listing
