@@ -184,10 +184,10 @@ def test_report_cycle_prepare_return_fix_accept(reporting_world, page, sign_in, 
     card.locator("summary").filter(has_text=t("Add evidence")).click()
     box = card.locator("[data-evidence-form]")
     radio = box.get_by_role  # the classification and the kind are radio buttons
-    radio("radio", name=t("Confidential (Mật)")).check()
+    radio("radio", name=t("Confidential (Mật)"), exact=True).check()
     expect(radio("radio", name=t("File"), exact=True)).to_be_disabled()  # only its number and date
     expect(radio("radio", name=t("Document number and date only"))).to_be_checked()
-    radio("radio", name=t("Normal (Thường)")).check()
+    radio("radio", name=t("Normal (Thường)"), exact=True).check()
     radio("radio", name=t("File"), exact=True).check()
     box.get_by_label(exact("Title")).fill("Báo cáo kết quả chuyển đổi số")
     box.locator("input[type=file]").set_input_files(str(stamped))
@@ -204,7 +204,7 @@ def test_report_cycle_prepare_return_fix_accept(reporting_world, page, sign_in, 
     assert not Evidence.objects.filter(line=line).exists()
     box.scroll_into_view_if_needed()
     shot(page, "report-evidence-refused", full_page=False)
-    box.get_by_role("radio", name=t("Normal (Thường)")).check()
+    box.get_by_role("radio", name=t("Normal (Thường)"), exact=True).check()
     box.get_by_role("radio", name=t("File"), exact=True).check()
     box.get_by_label(exact("Title")).fill("Báo cáo kết quả triển khai dịch vụ công trực tuyến")
     box.locator("input[type=file]").set_input_files(str(clean))
