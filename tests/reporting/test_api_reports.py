@@ -218,6 +218,9 @@ def test_every_workflow_action(rworld, bearer):
     assert approved.status_code == 200, approved.content
     assert approved.json()["state"] == "sent" and approved.json()["is_late"] is False
     assert approved.json()["first_sent_at"] is not None
+    # a review step answers the state and the next actions; the whole report is one GET away
+    assert approved.json()["actions"] == [] and "lines" not in approved.json()
+    assert send(head, "GET", base).json()["lines"][0]["task"]["id"] == w.tasks["hni_xa"].pk
 
     # the reporting agency cannot accept its own report; the accepting level needs a reason to return
     own = problem(send(head, "POST", f"{base}/accept", {"version": 7}), 403)

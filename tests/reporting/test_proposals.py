@@ -348,3 +348,25 @@ def test_withdraw_by_another_agency_is_refused(rworld, report, officer):
         with pytest.raises(PermissionRefused):
             withdraw_proposal(rworld.users[who], p)
     assert Proposal.objects.filter(pk=p.pk).exists()
+
+
+def test_a_reports_proposals_are_those_the_user_sees_before_and_after_sending(rworld, officer):
+    """The report page and API list a report's proposals without the scope joins: for every user
+    who sees the report, the same proposals as the scoped list, before and after sending (a ministry
+    accepting level outside the commune's province)."""
+    from resmon.core.access import visible_to
+    from resmon.reporting.selectors_proposals import report_proposals, visible_proposals
+
+    report = make_report(rworld, accepting=rworld.bo_khcn)
+    raised(report, officer)
+    for sent_now in (False, True):
+        if sent_now:
+            send(report)
+        seen_by_someone = 0
+        for user in rworld.users.values():
+            if not visible_to(user, PeriodReport.objects.filter(pk=report.pk)).exists():
+                continue
+            expected = list(visible_proposals(user).filter(report=report).order_by("created_at", "id"))
+            assert list(report_proposals(user, report)) == expected, (user.username, sent_now)
+            seen_by_someone += bool(expected)
+        assert seen_by_someone >= (3 if sent_now else 1)

@@ -49,6 +49,21 @@ def visible_proposals(user: Any) -> QuerySet[Proposal]:
     return qs
 
 
+def report_proposals(user: Any, report: Any) -> QuerySet[Proposal]:
+    """The proposals of a report the user sees (``report`` came through the scoped ``get_report``),
+    oldest first: the same rows as ``visible_proposals`` filtered on the report, decided from the
+    report instead of joining the scope tables (a proposal's raising agency is its report's)."""
+    qs = Proposal.objects.filter(report_id=report.pk).select_related(*RELATED).order_by("created_at", "id")
+    scope = user.scope
+    if scope.reads(report.agency.path):
+        return qs  # the raising side sees its proposals, sent or not
+    if report.first_sent_at is None:
+        return qs.none()
+    if report.resolution_id in scope.resolution_ids:
+        return qs
+    return qs.filter(paths_q("addressed_to__path", scope.read_paths))
+
+
 def proposals_for(
     user: Any, *, box: str = "received", status: str | None = None, q: str = ""
 ) -> QuerySet[Proposal]:

@@ -3,7 +3,8 @@ proposals, saving it, and every step of the review chain (officer → head → a
 
 Writes that a client may retry (create, submit, approve, accept, return, KPI values) take an
 ``Idempotency-Key`` header: a retry with the same key answers the first result again. Writes that
-change a report take its ``version``: a stale one is a 409 naming who changed it."""
+change a report take its ``version``: a stale one is a 409 naming who changed it. A review step
+answers the report's state, version and next actions; ``GET /reports/{id}`` gives the whole report."""
 
 from __future__ import annotations
 
@@ -62,6 +63,10 @@ class ReportCreateIn(Schema):
     program: Id
     period: Id
     agency: Id | None = Field(None, description="The reporting agency; the caller's own by default")
+
+
+class ReportStepOut(ReportOut):
+    actions: list[str] = Field(..., description="What the caller may do on this report now")
 
 
 class ReportDetailOut(ReportOut):
@@ -157,9 +162,18 @@ class ReviewRuleOut(Schema):
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def report_detail(user: Any, report_id: int) -> dict[str, Any]:
-    """The full report as the caller sees it (re-read, so it shows what was just saved)."""
-    report = selectors.get_report(user, report_id)
+def _actions(user: Any, report: Any) -> list[str]:
+    return [a for a in report_services.ACTIONS if report_services.may(user, a, report)]
+
+
+def report_step(user: Any, report: Any) -> dict[str, Any]:
+    """A review step's answer: the report's state, version and dates and what the caller may do
+    next (the whole report is one GET away; the deadline-day path stays light)."""
+    return {**report_summary(report), "actions": _actions(user, report)}
+
+
+def report_detail(user: Any, report: Any) -> dict[str, Any]:
+    """The full report as the caller sees it; ``report`` was read (or written) in this request."""
     lines = selectors.report_lines(report)
     tasks = [line.task for line in lines]
     leaves = selectors.leaf_task_ids(t.pk for t in tasks)
@@ -167,12 +181,7 @@ def report_detail(user: Any, report_id: int) -> dict[str, Any]:
     observations = report.observations.select_related(
         "indicator", "indicator_version", "entered_by"
     ).order_by("indicator__code")
-    proposals = (
-        proposal_selectors.visible_proposals(user)
-        .filter(report=report)
-        .select_related("line__task", "raised_by_agency", "addressed_to", "created_by", "answered_by")
-        .order_by("created_at", "id")
-    )
+    proposals = proposal_selectors.report_proposals(user, report)
     return {
         **report_summary(report),
         "results": report.results,
@@ -184,7 +193,7 @@ def report_detail(user: Any, report_id: int) -> dict[str, Any]:
         "head_approved_by": username(report.head_approved_by),
         "accepted_by": username(report.accepted_by),
         "returned_by": username(report.returned_by),
-        "actions": [a for a in report_services.ACTIONS if report_services.may(user, a, report)],
+        "actions": _actions(user, report),
         "lines": [
             line_out(line, is_leaf=line.task_id in leaves, progress=progress.get(line.task_id))
             for line in lines
@@ -230,7 +239,7 @@ def create_report(request, payload: ReportCreateIn, idempotency_key: Idempotency
     report = report_services.create_report(
         user, program=program, period=period, agency=agency, idempotency_key=idempotency_key
     )
-    return Status(201, report_detail(user, report.pk))
+    return Status(201, report_detail(user, report))
 
 
 # --- one report ------------------------------------------------------------------------------
@@ -238,7 +247,7 @@ def create_report(request, payload: ReportCreateIn, idempotency_key: Idempotency
 
 @router.get("/reports/{report_id}", response=ReportDetailOut, summary="One report with everything it carries")
 def get_report(request, report_id: PathId):
-    return report_detail(request.auth, report_id)
+    return report_detail(request.auth, selectors.get_report(request.auth, report_id))
 
 
 @router.patch(
@@ -260,7 +269,7 @@ def save_report(request, report_id: PathId, payload: ReportPatch):
         next_steps=data.get("next_steps"),
         lines=data.get("lines"),
     )
-    return report_detail(user, report_id)
+    return report_detail(user, selectors.get_report(user, report_id))
 
 
 # --- the review chain ------------------------------------------------------------------------
@@ -268,82 +277,86 @@ def save_report(request, report_id: PathId, payload: ReportPatch):
 
 @router.post(
     "/reports/{report_id}/submit",
-    response=ReportDetailOut,
+    response=ReportStepOut,
     summary="Send the report to the head of the agency for approval (focal officer)",
 )
 def submit_report(request, report_id: PathId, payload: VersionIn, idempotency_key: IdempotencyKey = ""):
     user = request.auth
     report = selectors.get_report(user, report_id)
-    report_services.submit_to_head(
+    report = report_services.submit_to_head(
         user, report, expected_version=payload.version, idempotency_key=idempotency_key
     )
-    return report_detail(user, report_id)
+    return report_step(user, report)
 
 
 @router.post(
     "/reports/{report_id}/send-back",
-    response=ReportDetailOut,
+    response=ReportStepOut,
     summary="Send the report back to the focal officer with a note (the head)",
 )
 def send_back_report(request, report_id: PathId, payload: NoteIn):
     user = request.auth
     report = selectors.get_report(user, report_id)
-    report_services.send_back_to_officer(user, report, note=payload.note, expected_version=payload.version)
-    return report_detail(user, report_id)
+    report = report_services.send_back_to_officer(
+        user, report, note=payload.note, expected_version=payload.version
+    )
+    return report_step(user, report)
 
 
 @router.post(
     "/reports/{report_id}/approve",
-    response=ReportDetailOut,
+    response=ReportStepOut,
     summary="Approve the report and send it to the accepting level (the head)",
 )
 def approve_report(request, report_id: PathId, payload: VersionIn, idempotency_key: IdempotencyKey = ""):
     user = request.auth
     report = selectors.get_report(user, report_id)
-    report_services.approve_and_send(
+    report = report_services.approve_and_send(
         user, report, expected_version=payload.version, idempotency_key=idempotency_key
     )
-    return report_detail(user, report_id)
+    return report_step(user, report)
 
 
 @router.post(
     "/reports/{report_id}/accept",
-    response=ReportDetailOut,
+    response=ReportStepOut,
     summary="Accept a sent report (the accepting level); its progress is applied to the tasks",
 )
 def accept_report(request, report_id: PathId, payload: VersionIn, idempotency_key: IdempotencyKey = ""):
     user = request.auth
     report = selectors.get_report(user, report_id)
-    report_services.accept_report(
+    report = report_services.accept_report(
         user, report, expected_version=payload.version, idempotency_key=idempotency_key
     )
-    return report_detail(user, report_id)
+    return report_step(user, report)
 
 
 @router.post(
     "/reports/{report_id}/return",
-    response=ReportDetailOut,
+    response=ReportStepOut,
     summary="Return a sent report to the reporting agency with a reason (the accepting level)",
 )
 def return_report(request, report_id: PathId, payload: ReasonIn, idempotency_key: IdempotencyKey = ""):
     user = request.auth
     report = selectors.get_report(user, report_id)
-    report_services.return_report(
+    report = report_services.return_report(
         user, report, reason=payload.reason, expected_version=payload.version, idempotency_key=idempotency_key
     )
-    return report_detail(user, report_id)
+    return report_step(user, report)
 
 
 @router.post(
     "/reports/{report_id}/reopen",
-    response=ReportDetailOut,
+    response=ReportStepOut,
     summary="Reopen an accepted report with a reason (the accepting level); it goes back as returned",
 )
 def reopen_report(request, report_id: PathId, payload: ReasonIn):
     user = request.auth
     report = selectors.get_report(user, report_id)
-    report_services.reopen_report(user, report, reason=payload.reason, expected_version=payload.version)
-    return report_detail(user, report_id)
+    report = report_services.reopen_report(
+        user, report, reason=payload.reason, expected_version=payload.version
+    )
+    return report_step(user, report)
 
 
 # --- KPI values ------------------------------------------------------------------------------

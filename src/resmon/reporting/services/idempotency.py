@@ -15,7 +15,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, models, transaction
+from django.db import connection, models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from resmon.core.errors import Conflict, ValidationFailed
@@ -25,6 +26,10 @@ from ..models import IdempotencyKey
 T = TypeVar("T", bound=models.Model)
 
 KEY_MAX = 100
+_CLAIM_SQL = (
+    'INSERT INTO "reporting_idempotencykey" ("user_id", "key", "action", "request_hash", "created_at") '
+    'VALUES (%s, %s, %s, %s, %s) ON CONFLICT ("user_id", "key") DO NOTHING RETURNING "id"'
+)
 
 
 def request_hash(action: str, payload: dict[str, Any]) -> str:
@@ -54,6 +59,17 @@ def _replay(row: IdempotencyKey, action: str, digest: str, model: type[T]) -> T 
     return model._default_manager.get(pk=row.object_id)
 
 
+def _claim(user_id: int, key: str, action: str, digest: str) -> int | None:
+    """Insert the key in one statement (the deadline-day path: no read first, no savepoint); its id,
+    or None when the user already has this key. A concurrent insert of the same key waits for the
+    other transaction and then finds it there."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM_SQL, [user_id, key, action, digest, now])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
 def once(
     actor: Any,
     key: str,
@@ -73,7 +89,7 @@ def once(
 
     The key row is inserted before ``fn`` runs, so a concurrent request with the same key waits on
     the unique constraint and then replays the first one's result. If ``fn`` raises, the key is
-    rolled back with everything else."""
+    rolled back with everything else (the caller's transaction, or the one opened here)."""
     key = (key or "").strip()
     if not key:
         return fn()
@@ -83,20 +99,13 @@ def once(
             field="idempotency_key",
         )
     digest = request_hash(action, payload)
-    with transaction.atomic():
-        row = IdempotencyKey.objects.filter(user_id=actor.pk, key=key).first()
-        if row is not None:
-            return _replay(row, action, digest, model)  # type: ignore[return-value]
-        try:
-            with transaction.atomic():
-                row = IdempotencyKey.objects.create(
-                    user_id=actor.pk, key=key, action=action, request_hash=digest
-                )
-        except IntegrityError:
-            # the same key is being (or was just) used by a concurrent request: replay it
+    with transaction.atomic(savepoint=False):
+        claimed = _claim(actor.pk, key, action, digest)
+        if claimed is None:
+            # the key was used before, or is being used by a concurrent request whose commit the
+            # insert waited for: replay its result
             row = IdempotencyKey.objects.get(user_id=actor.pk, key=key)
             return _replay(row, action, digest, model)  # type: ignore[return-value]
         obj = fn()
-        row.object_id = obj.pk if obj is not None else None
-        row.save(update_fields=["object_id"])
+        IdempotencyKey.objects.filter(pk=claimed).update(object_id=obj.pk if obj is not None else None)
         return obj

@@ -226,7 +226,7 @@ def render_report(
                 "needs_reason": action in ("return", "reopen", "send_back"),
             }
         )
-    proposals = list(selectors_proposals.proposals_for(user, box="all").filter(report=report))
+    proposals = list(selectors_proposals.report_proposals(user, report))
     if view.may.get("raise_proposal") and proposal_form is None:
         proposal_form = proposal_form_for(view, initial={"version": report.version})
     return render(

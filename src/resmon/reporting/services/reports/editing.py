@@ -52,7 +52,8 @@ def _create(actor: Any, program: ActionProgram, period: ReportingPeriod, agency:
             _("Only the focal officers and leaders of %(agency)s prepare its reports.")
             % {"agency": agency.name}
         )
-    refusal = _reviewer_side(actor, agency, accepting_agency_for(program, agency))
+    accepting = accepting_agency_for(program, agency)
+    refusal = _reviewer_side(actor, agency, accepting)
     if refusal:
         raise PermissionRefused(refusal)
     if period.cutoff != configured_cutoff():
@@ -100,7 +101,7 @@ def _create(actor: Any, program: ActionProgram, period: ReportingPeriod, agency:
         resolution_id=program.resolution_id,
         period=period,
         agency=agency,
-        accepting_agency=accepting_agency_for(program, agency),
+        accepting_agency=accepting,
         due_date=due,
         grace_until=grace,
         prepared_by=actor,

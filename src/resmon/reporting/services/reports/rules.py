@@ -82,7 +82,7 @@ def lock_report(report: PeriodReport | int) -> PeriodReport:
     pk = report.pk if isinstance(report, PeriodReport) else report
     return (
         PeriodReport.objects.select_for_update(of=("self",))
-        .select_related("program", "period", "agency", "accepting_agency", "prepared_by")
+        .select_related("program", "resolution", "period", "agency", "accepting_agency", "prepared_by")
         .get(pk=pk)
     )
 
