@@ -14,4 +14,14 @@ if [ "${1:-}" = completeness ]; then
   shift
   exec "$PY" bench/completeness.py "$@"
 fi
+# scripts/bench.sh national [options]: the national-scale data set in resmon_national (bench/national_data.py)
+if [ "${1:-}" = national ]; then
+  shift
+  exec "$PY" bench/national_data.py "$@"
+fi
+# scripts/bench.sh rollups [options]: the roll-up engine at national scale (bench/rollups.py)
+if [ "${1:-}" = rollups ]; then
+  shift
+  exec "$PY" bench/rollups.py "$@"
+fi
 exec "$PY" bench/run.py "$@"

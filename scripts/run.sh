@@ -18,6 +18,7 @@ fi
 if [ "${RESMON_ENV:-development}" != "production" ]; then
   say "loading the demo data (synthetic; accounts use the password 'demo')"
   "$PY" manage.py load_demo
+  [ -n "${RESMON_SIGNING_P12:-}" ] || "$PY" manage.py make_demo_certificate  # self-signed, demo only
 fi
 
 say "serving http://127.0.0.1:$PORT/ (web + background worker; Ctrl-C stops both)"

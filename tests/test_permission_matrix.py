@@ -86,6 +86,9 @@ ROUTES: dict[str, Route] = {
     "web:task_detail": Route(PAGE, obj="task"),
     "web:task_children": Route(PAGE, obj="task", lists=("task",)),
     "restructuring:event_list": Route(PAGE),
+    # --- the dashboard: everyone signed in sees their own subtree by default (the agency filter
+    # outside the scope is a 404: tests/dashboards)
+    "dashboards:overview": Route(PAGE, lists=("task",)),
     # --- reporting pages (objects: tests/reporting/matrix_helpers.py, sent reports in three scopes);
     # writes are refused, invalid or against a stale version: the page answers with the message
     "reporting:hub": Route(PAGE),
@@ -93,6 +96,7 @@ ROUTES: dict[str, Route] = {
     "reporting:detail": Route(PAGE, obj="report"),
     "reporting:autosave": Route(PAGE, obj="report", method="POST", data={"results": "x"}),
     "reporting:act": Route(PAGE, obj="report", method="POST", data={"action": "accept", "version": 999999}),
+    "reporting:consolidate": Route(PAGE, obj="report", method="POST", data={"version": 999999}, ok=(302,)),
     "reporting:evidence_add": Route(
         PAGE, obj="report", method="POST", kwargs={"line_id": 2**31 - 1}, ok=(404,)
     ),
@@ -109,6 +113,10 @@ ROUTES: dict[str, Route] = {
     "reporting:explanation_new": Route(PAGE, ok=(302,)),  # without a task or report: back to the list
     "reporting:explanation_detail": Route(PAGE, obj="explanation"),
     "reporting:rules": Route(PAGE),
+    # --- a report as an official document (Word / PDF): whoever sees the report may download it
+    "exports:report_docx": Route(PAGE, obj="report"),
+    "exports:report_pdf": Route(PAGE, obj="report"),
+    "exports:report_signed_pdf": Route(PAGE, obj="report", ok=(302,)),
     # --- the audit log (scoped) and its chain verification
     "audit:log": Route(PAGE, auditor=True),
     "audit:verify": Route(PAGE, sysadmin=True),
@@ -341,7 +349,14 @@ ROUTES: dict[str, Route] = {
     "api:reopen_report": Route(
         API, obj="report", method="POST", data={"version": 999999, "reason": ""}, ok=(400, 403, 409)
     ),
+    "api:consolidate_report": Route(
+        API, obj="report", method="POST", data={"version": 999999}, ok=(400, 403, 409)
+    ),
     "api:report_kpis": Route(API, obj="report"),
+    "api:report_document_docx": Route(API, obj="report"),
+    "api:report_document_pdf": Route(API, obj="report"),
+    # the matrix reports are sent, not accepted: refused with a message (a certificate or not)
+    "api:report_document_signed_pdf": Route(API, obj="report", ok=(400,)),
     "api:save_report_observation": Route(
         API,
         obj="report",
@@ -387,6 +402,11 @@ ROUTES: dict[str, Route] = {
     "api:completeness": Route(API, ok=(400,)),
     "api:completeness_children": Route(API, ok=(400,)),
     "api:completeness_missing": Route(API, ok=(400,)),
+    "api:dashboard": Route(API),
+    # --- signed PDFs: anyone signed in may verify their own file (nothing stored); without a file
+    # the API answers the 400 naming the field
+    "exports:verify": Route(PAGE),
+    "api:verify_pdf_signature": Route(API, method="POST", data={}, ok=(400,)),
     # an unknown path under /api/v1/ is a problem+json 404 for everyone (it reveals nothing)
     "api_not_found": Route(PUBLIC, url="/api/v1/no-such-endpoint", ok=(404,)),
 }

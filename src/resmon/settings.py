@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "resmon.planning",
     "resmon.reporting",
     "resmon.restructuring",
+    "resmon.rollups",
+    "resmon.dashboards",
+    "resmon.exports",
     "resmon.web",
     "resmon.api",
     "resmon.demo",
@@ -228,6 +231,17 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Audit chain checkpoints: the head of the hash chain, HMAC-signed, in a file outside the database.
 AUDIT_CHECKPOINT_PATH = Path(os.environ.get("AUDIT_CHECKPOINT_PATH", DATA_DIR / "audit-checkpoints.jsonl"))
 AUDIT_CHECKPOINT_KEY = os.environ.get("AUDIT_CHECKPOINT_KEY", "")  # empty: SECRET_KEY signs them
+
+# --- PDF signatures (resmon.exports.signing) -------------------------------------------------
+# RESMON_SIGNING_P12: the signing certificate and key as PKCS#12 (.p12/.pfx), with its password in
+# RESMON_SIGNING_P12_PASSWORD. Unset: the self-signed demo certificate that
+# `manage.py make_demo_certificate` creates (never for real use). RESMON_TSA_URL: an RFC 3161
+# timestamp server for the signing time; unset: the server clock. Verification never fetches.
+SIGNING_DEMO_P12_PATH = DATA_DIR / "signing" / "demo-signer.p12"
+SIGNING_P12_PATH = Path(os.environ.get("RESMON_SIGNING_P12") or SIGNING_DEMO_P12_PATH)
+SIGNING_P12_PASSWORD = os.environ.get("RESMON_SIGNING_P12_PASSWORD", "")
+SIGNING_TSA_URL = os.environ.get("RESMON_TSA_URL", "")
+# --- end of PDF signatures ---------------------------------------------------------------------
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500

@@ -10,5 +10,7 @@ urlpatterns = [
     path("notifications/", include("resmon.notifications.urls")),
     path("restructuring/", include("resmon.restructuring.urls")),
     path("audit/", include("resmon.audit.urls")),
+    path("dashboards/", include("resmon.dashboards.urls")),
+    path("exports/", include("resmon.exports.urls")),
     path("", include("resmon.web.urls")),
 ]

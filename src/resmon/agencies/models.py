@@ -36,6 +36,9 @@ PARTY_KINDS = {
 }
 
 
+PROVINCIAL_COMMITTEE_PREFIXES = ("Thành ủy ", "Tỉnh ủy ", "Thành uỷ ", "Tỉnh uỷ ")
+
+
 class Level(models.TextChoices):
     CENTRAL = "central", _("Central")
     PROVINCE = "province", _("Province")
@@ -91,6 +94,15 @@ class Agency(MP_Node, TimeStamped):
     @property
     def ancestor_paths(self) -> list[str]:
         return [self.path[:i] for i in range(self.steplen, len(self.path), self.steplen)]
+
+    @property
+    def province_name(self) -> str:
+        """The province a provincial party committee stands for: "Hà Nội" for "Thành ủy Hà Nội",
+        "Thành phố Hồ Chí Minh" for "Thành ủy Thành phố Hồ Chí Minh" (other names unchanged)."""
+        for prefix in PROVINCIAL_COMMITTEE_PREFIXES:
+            if self.name.startswith(prefix):
+                return self.name.removeprefix(prefix).strip()
+        return self.name
 
     def is_active_on(self, day) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (

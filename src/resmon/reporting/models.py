@@ -144,6 +144,14 @@ class ReportLine(TimeStamped):
     milestones_reached = models.ManyToManyField(
         "planning.Milestone", blank=True, related_name="+", verbose_name=_("milestones reached")
     )
+    sources = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="consolidated_into",
+        verbose_name=_("consolidated from"),
+        help_text=_("The accepted lines of the agencies below that this line was drafted from."),
+    )
 
     scope_paths = ("report__agency__path", "report__accepting_agency__path")
     scope_resolution = "report__resolution_id"

@@ -148,13 +148,14 @@ def leaf_task_ids(task_ids: Any) -> set[int]:
 
 def report_lines(report: PeriodReport) -> list[ReportLine]:
     """The report's lines in the programme's tree order, with their task (and its milestones),
-    the milestones reached and the evidence."""
+    the milestones reached, the evidence and the lines they were consolidated from."""
     return list(
         report.lines.select_related("task", "task__lead_agency", "task__parent")
         .prefetch_related(
             "milestones_reached",
             "evidence",
             Prefetch("task__milestones", queryset=Milestone.objects.order_by("due_date", "position", "id")),
+            Prefetch("sources", queryset=ReportLine.objects.select_related("report__agency", "task")),
         )
         .order_by("position", "id")
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import completeness, evidence, explanations, hub, proposals, report, rules
+from .views import completeness, consolidation, evidence, explanations, hub, proposals, report, rules
 
 app_name = "reporting"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/", report.detail, name="detail"),
     path("<int:pk>/autosave/", report.autosave, name="autosave"),
     path("<int:pk>/act/", report.act, name="act"),
+    path("<int:pk>/consolidate/", consolidation.consolidate, name="consolidate"),
     path("<int:pk>/lines/<int:line_id>/evidence/", evidence.evidence_add, name="evidence_add"),
     path("<int:pk>/evidence/<int:evidence_id>/", evidence.evidence_download, name="evidence"),
     path("<int:pk>/evidence/<int:evidence_id>/remove/", evidence.evidence_remove, name="evidence_remove"),

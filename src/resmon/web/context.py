@@ -12,6 +12,7 @@ def navigation(request):
     path = request.path
     section = ""
     for prefix, name in (
+        ("/dashboards/", "dashboards"),
         ("/resolutions/", "resolutions"),
         ("/programs/", "resolutions"),
         ("/tasks/", "tasks"),

@@ -22,6 +22,7 @@ from resmon.core import clock
 from resmon.planning.models import ActionProgram, Resolution, Task, TaskCoordination
 from resmon.reporting.models import PeriodReport
 from resmon.restructuring.replay import read_rows, replay_merger
+from resmon.rollups import services as rollups
 
 from .former import build_former
 from .indicators import seed_indicators
@@ -102,6 +103,8 @@ def load(
         counts = current_counts()
         record(None, "demo.loaded", None, object_type="demo", object_repr="Demo data set", after=counts)
         phase("period reports and audit")
+        rollups.rebuild()  # the dashboards' figures, ready before the first page view
+        phase("roll-ups")
     return counts
 
 

@@ -24,6 +24,7 @@ from .. import selectors
 from .. import selectors_kpis as kpi_selectors
 from .. import selectors_proposals as proposal_selectors
 from ..models import ReportState
+from ..services import consolidation as consolidation_services
 from ..services import observations as observation_services
 from ..services import reports as report_services
 from .schemas import (
@@ -269,6 +270,22 @@ def save_report(request, report_id: PathId, payload: ReportPatch):
         next_steps=data.get("next_steps"),
         lines=data.get("lines"),
     )
+    return report_detail(user, selectors.get_report(user, report_id))
+
+
+@router.post(
+    "/reports/{report_id}/consolidate",
+    response=ReportDetailOut,
+    summary="Draft the report from the accepted reports of the agencies below (báo cáo tổng hợp)",
+    description=(
+        "Empty results and obstacles of each line are drafted from the accepted lines of the sub-tasks "
+        "assigned down, which are linked as the line's `sources`; what was written is kept."
+    ),
+)
+def consolidate_report(request, report_id: PathId, payload: VersionIn):
+    user = request.auth
+    report = selectors.get_report(user, report_id)
+    consolidation_services.consolidate_report(user, report, expected_version=payload.version)
     return report_detail(user, selectors.get_report(user, report_id))
 
 

@@ -195,6 +195,13 @@ class MilestoneOut(Schema):
     reached: bool = Field(..., description="Reported reached in this report")
 
 
+class LineSourceOut(Schema):
+    line: int
+    report: int
+    agency: AgencyRef
+    task: TaskRef
+
+
 class LineOut(Schema):
     id: int
     task: TaskRef
@@ -206,6 +213,9 @@ class LineOut(Schema):
     obstacles: str
     milestones: list[MilestoneOut]
     evidence: list[EvidenceOut]
+    sources: list[LineSourceOut] = Field(
+        ..., description="The accepted lines of agencies below that this line was consolidated from"
+    )
 
 
 def line_out(line: ReportLine, *, is_leaf: bool, progress: Decimal | None) -> dict[str, Any]:
@@ -230,6 +240,15 @@ def line_out(line: ReportLine, *, is_leaf: bool, progress: Decimal | None) -> di
             for m in line.task.milestones.all()
         ],
         "evidence": [evidence_out(e) for e in line.evidence.all()],
+        "sources": [
+            {
+                "line": src.pk,
+                "report": src.report_id,
+                "agency": agency_ref(src.report.agency),
+                "task": task_ref(src.task),
+            }
+            for src in line.sources.all()
+        ],
     }
 
 

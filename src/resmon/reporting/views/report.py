@@ -27,6 +27,7 @@ from resmon.planning import selectors as planning
 from .. import selectors, selectors_explanations, selectors_kpis, selectors_proposals
 from ..forms import TRANSITIONS, EvidenceForm, ProposalForm, ReportForm, TransitionForm, new_key
 from ..models import Evidence, Observation, PeriodReport, Proposal, ReportLine
+from ..services import consolidation
 from ..services import explanations as explanation_services
 from ..services import observations as observation_services
 from ..services import proposals as proposal_services
@@ -253,6 +254,7 @@ def render_report(
             "period_closed": report.period.is_closed,
             "today": clock.today(),
             "typed": typed or [],
+            "below": consolidation.source_reports(report) if view.may.get("edit") else 0,
         },
         status=status,
     )

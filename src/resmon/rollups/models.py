@@ -1,0 +1,64 @@
+"""Pre-aggregated figures per (agency subtree, resolution): caches of planning's one roll-up
+function and status rule, kept current by the fold (decision 014), rebuilt by `rebuild_rollups`.
+
+They are derived data written by the system, never by a user: no version, no audit row (the
+audit rows they are folded from are the record)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from resmon.planning.status import TaskStatus
+
+STATUS_FIELDS = tuple(s.value for s in TaskStatus)
+
+
+class ProgressRollup(models.Model):
+    """One agency subtree on one resolution: the progress (the weighted mean of the top-most tasks
+    led inside it, rounded as shown) and how many of the tasks led inside it are in each status."""
+
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+")
+    agency_path = models.CharField(_("agency path"), max_length=255, db_index=True)
+    resolution = models.ForeignKey("planning.Resolution", on_delete=models.CASCADE, related_name="+")
+    progress = models.DecimalField(_("progress"), max_digits=5, decimal_places=2, null=True, blank=True)
+    tasks = models.PositiveIntegerField(_("tasks"), default=0)
+    not_started = models.PositiveIntegerField(default=0)
+    in_progress = models.PositiveIntegerField(default=0)
+    overdue = models.PositiveIntegerField(default=0)
+    done_on_time = models.PositiveIntegerField(default=0)
+    done_late = models.PositiveIntegerField(default=0)
+    paused = models.PositiveIntegerField(default=0)
+    cancelled = models.PositiveIntegerField(default=0)
+    as_of = models.DateField(_("statuses as of"))
+    computed_at = models.DateTimeField(_("computed at"))
+
+    scope_paths = ("agency_path",)
+    scope_resolution = "resolution_id"
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "resolution"], name="uniq_progress_rollup"),
+        ]
+        indexes = [models.Index(fields=["resolution", "agency_path"])]
+
+    def __str__(self) -> str:
+        return f"{self.agency_path} / {self.resolution_id}: {self.progress}"
+
+    def counts(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in STATUS_FIELDS}
+
+
+class FoldState(models.Model):
+    """The one row (pk=1): the last sealed audit row folded into the roll-ups, and the day the
+    statuses were last counted for (a new day re-counts them: due dates pass without a write)."""
+
+    last_seq = models.BigIntegerField(default=0)
+    as_of = models.DateField(null=True, blank=True)
+    folded_at = models.DateTimeField(null=True, blank=True)
+    rebuilt_at = models.DateTimeField(null=True, blank=True)
+
+    scope_public = True
+
+    def __str__(self) -> str:
+        return f"folded up to audit row {self.last_seq}"

@@ -1,0 +1,40 @@
+"""Reads of the roll-ups, scoped like everything else: a user sees the rows of the agency
+subtrees inside their read scope, and a steering member the rows of the resolutions they steer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from resmon.core.access import get_visible_or_404, visible_to
+
+from .models import FoldState, ProgressRollup
+
+
+def progress_rollups(
+    user: Any, *, resolution: Any = None, within: str | None = None
+) -> QuerySet[ProgressRollup]:
+    """The rows the user may see, optionally of one resolution (object or id) and of the agencies
+    inside the subtree rooted at path ``within``; in tree order."""
+    qs = visible_to(user, ProgressRollup.objects.select_related("agency", "resolution"))
+    if resolution is not None:
+        qs = qs.filter(resolution_id=getattr(resolution, "pk", resolution))
+    if within:
+        qs = qs.filter(agency_path__startswith=within)
+    return qs.order_by("resolution__issued_on", "resolution_id", "agency_path")
+
+
+def progress_rollup(user: Any, *, agency: Any, resolution: Any) -> ProgressRollup:
+    """One subtree on one resolution; NotFound (a 404) when out of scope or when it leads nothing."""
+    return get_visible_or_404(
+        user,
+        ProgressRollup.objects.select_related("agency", "resolution"),
+        agency_id=getattr(agency, "pk", agency),
+        resolution_id=getattr(resolution, "pk", resolution),
+    )
+
+
+def fold_state() -> FoldState | None:
+    """Where the fold stands (for the operations page and the benchmarks)."""
+    return FoldState.objects.filter(pk=1).first()
