@@ -415,7 +415,7 @@ def main() -> None:
         ("fold round, one resolution touched", f"p50 {fold[0]:.0f} ms, p95 {fold[1]:.0f} ms"),
         ("  of which compute_resolution", f"p50 {computed[0]:.0f} ms"),
         (
-            "write -> national row (seal 2 s, fold 1 s)",
+            "write -> national row (seal+fold every 1 s)",
             f"p50 {fresh['p50']:.2f} s, p95 {fresh['p95']:.2f} s, max {fresh['max']:.2f} s",
         ),
         (

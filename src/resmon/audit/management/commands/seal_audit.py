@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import logging
-import signal
-import time
 
 from django.core.management.base import BaseCommand
-from django.db import DatabaseError, close_old_connections
 
 from resmon.audit import sealing
+from resmon.core.loops import run_every
 
 log = logging.getLogger(__name__)
 
@@ -27,25 +25,12 @@ class Command(BaseCommand):
             n = sealing.seal(batch=batch)
             self.stdout.write(f"sealed {n} rows")
             return
-        stopping = False
-
-        def stop(signum, frame):
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
         self.stdout.write(f"sealer: every {interval:g} s, {batch} rows per transaction")
-        while not stopping:
-            close_old_connections()
-            try:
-                n = sealing.seal(batch=batch)
-                if n:
-                    log.info("sealed %s audit rows", n)
-            except DatabaseError:
-                # a database restart or a lock timeout: the next round retries, nothing is lost
-                log.exception("audit sealing failed; retrying")
-            slept = 0.0
-            while not stopping and slept < interval:
-                time.sleep(min(0.2, interval - slept))
-                slept += 0.2
+
+        def work() -> None:
+            n = sealing.seal(batch=batch)
+            if n:
+                log.info("sealed %s audit rows", n)
+
+        # a database restart or a lock timeout: the next round retries, nothing is lost
+        run_every(interval, work, log, "audit sealing failed; retrying")

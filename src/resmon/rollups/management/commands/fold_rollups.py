@@ -5,13 +5,11 @@ dashboards one round after it commits, not one sealer interval plus one fold int
 from __future__ import annotations
 
 import logging
-import signal
-import time
 
 from django.core.management.base import BaseCommand
-from django.db import DatabaseError, close_old_connections
 
 from resmon.audit import sealing
+from resmon.core.loops import run_every
 from resmon.rollups import services
 
 log = logging.getLogger(__name__)
@@ -42,26 +40,13 @@ class Command(BaseCommand):
         if not loop:
             self.stdout.write(f"folded {self.round(batch, seal)} audit rows")
             return
-        stopping = False
-
-        def stop(signum, frame):
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
         what = "seal, then fold" if seal else "fold"
         self.stdout.write(f"roll-ups ({what}): every {interval:g} s, {batch} audit rows per transaction")
-        while not stopping:
-            began = time.monotonic()
-            close_old_connections()
-            try:
-                n = self.round(batch, seal)
-                if n:
-                    log.info("folded %s audit rows into the roll-ups", n)
-            except DatabaseError:
-                # a database restart or a lock timeout: the next round retries from the watermarks
-                log.exception("sealing or folding failed; retrying")
-            # rounds start every `interval` seconds (a long round is followed by the next at once)
-            while not stopping and (left := interval - (time.monotonic() - began)) > 0:
-                time.sleep(min(0.2, left))
+
+        def work() -> None:
+            n = self.round(batch, seal)
+            if n:
+                log.info("folded %s audit rows into the roll-ups", n)
+
+        # a failed round is retried by the next from the watermarks: nothing is lost
+        run_every(interval, work, log, "sealing or folding failed; retrying")
