@@ -89,6 +89,11 @@ ROUTES: dict[str, Route] = {
     # --- the dashboard: everyone signed in sees their own subtree by default (the agency filter
     # outside the scope is a 404: tests/dashboards)
     "dashboards:overview": Route(PAGE, lists=("task",)),
+    # --- KPIs against their trajectory (tests/dashboards/test_kpis.py): obj="period" only makes the
+    # calendar exist (the URL names no period: the current quarter is the default); the band rule's
+    # page is for system administrators
+    "dashboards:kpis": Route(PAGE, obj="period", lists=("task",)),
+    "dashboards:kpi_rule": Route(PAGE, sysadmin=True),
     # --- reporting pages (objects: tests/reporting/matrix_helpers.py, sent reports in three scopes);
     # writes are refused, invalid or against a stale version: the page answers with the message
     "reporting:hub": Route(PAGE),
@@ -403,6 +408,21 @@ ROUTES: dict[str, Route] = {
     "api:completeness_children": Route(API, ok=(400,)),
     "api:completeness_missing": Route(API, ok=(400,)),
     "api:dashboard": Route(API),
+    "api:dashboard_kpis": Route(API, obj="period", lists=("kpi",)),
+    # the band rule: read by everyone signed in; impossible thresholds (at risk above on track): system
+    # administrators get the 400 naming the field, others 403 (tests/planning/test_bands.py)
+    "api:get_kpi_band_rule": Route(API),
+    "api:set_kpi_band_rule": Route(
+        API, sysadmin=True, method="PUT", data={"on_track_from": "80", "at_risk_below": "90"}, ok=(400,)
+    ),
+    # --- the overview as files, with the page's filters (default: the user's own subtree; an agency
+    # outside the scope is a 404, a bad filter explained: tests/exports/test_overview_exports.py)
+    "exports:overview_xlsx": Route(PAGE),
+    "exports:overview_docx": Route(PAGE),
+    "exports:overview_pdf": Route(PAGE),
+    "api:dashboard_export_xlsx": Route(API),
+    "api:dashboard_export_docx": Route(API),
+    "api:dashboard_export_pdf": Route(API),
     # --- signed PDFs: anyone signed in may verify their own file (nothing stored); without a file
     # the API answers the 400 naming the field
     "exports:verify": Route(PAGE),

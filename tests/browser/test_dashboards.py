@@ -7,9 +7,12 @@ rebuilt."""
 
 from __future__ import annotations
 
+import io
 import re
 from urllib.parse import parse_qs, urlsplit
 
+import docx
+import openpyxl
 import pytest
 
 from resmon.core import clock
@@ -17,7 +20,7 @@ from resmon.rollups import services as rollups
 from tests.dashboards.helpers import populate
 from tests.reporting.helpers import make_periods
 
-from .conftest import PHONE_WIDTH, assert_no_horizontal_scroll
+from .conftest import ARTIFACTS, PHONE_WIDTH, assert_no_horizontal_scroll
 
 pytestmark = pytest.mark.browser
 
@@ -146,3 +149,34 @@ def test_a_national_leader_drills_down(dashboard_world, page, sign_in, shot, vis
     page.wait_for_load_state("networkidle")
     assert urlsplit(page.url).path == "/tasks/"
     assert params(page.url) == {"agency": str(w.hni_so.pk), "resolution": str(w.res.pk)}
+
+
+def test_the_overview_downloads_as_excel_and_word(dashboard_world, page, sign_in, shot, visit):
+    """From the overview of one province and one resolution, "Download Excel" and "Download Word"
+    give the files of that overview (saved next to the screenshots); no console error."""
+    w = dashboard_world
+    sign_in("national_leader")
+    visit(f"/dashboards/?agency={w.hni.pk}&resolution={w.res.pk}")
+    data = check_tables_equal_api(page)
+    links = page.locator("[data-exports] a[data-export]")
+    assert links.count() == 3
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    files = {}
+    for fmt in ("xlsx", "docx"):
+        link = page.locator(f"[data-exports] a[data-export='{fmt}']")
+        assert params(link.get_attribute("href"))["resolution"] == str(w.res.pk)
+        with page.expect_download() as info:
+            link.click()
+        download = info.value
+        name = download.suggested_filename
+        assert name.startswith("tong-quan-HNI-") and name.endswith(f".{fmt}"), name
+        target = ARTIFACTS / f"{shot.prefix}-{name}"
+        download.save_as(target)
+        files[fmt] = target.read_bytes()
+    assert page.url.split("?")[0].endswith("/dashboards/")  # still on the overview
+    wb = openpyxl.load_workbook(io.BytesIO(files["xlsx"]))
+    children = wb["Đơn vị trực thuộc"]
+    assert children.max_row - 1 == data["children_count"]
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(files["docx"])).paragraphs)
+    assert f"chủ trì: {data['headline']['tasks']}." in text
+    shot(page)

@@ -147,6 +147,11 @@ def test_drill_down_links_keep_the_filters(dworld):
     tiles = d.xpath("//a[@data-tile]")
     assert {query(a.get("href"))["agency"] for a in tiles} == {str(dworld.hni.pk), str(dworld.hcm.pk)}
     assert all(query(a.get("href")) == {"agency": a.get("data-tile"), **keep} for a in tiles)
+    # the KPI view and the downloads open with the same filters
+    links = d.xpath("//a[@data-testid='kpi-link'] | //a[@data-export]")
+    assert len(links) == 4
+    for link in links:
+        assert query(link.get("href")) == {"agency": str(dworld.root.pk), **keep}, link.get("href")
     # one level down (Hà Nội), then the commune: the breadcrumb leads back with the same filters
     d = doc(page(client, agency=dworld.hni.pk, **keep))
     d = doc(client.get(children_table(d)[str(dworld.hni_xa.pk)]["url"]))

@@ -25,6 +25,7 @@ from resmon.agencies.api import router as agencies_router
 from resmon.catalogue.api import router as catalogue_router
 from resmon.catalogue.api_periods import router as periods_router
 from resmon.dashboards.api import router as dashboards_router
+from resmon.dashboards.api_kpis import router as dashboards_kpis_router
 from resmon.exports.api import router as exports_router
 from resmon.notifications.api import router as notifications_router
 from resmon.planning.api import router as planning_router
@@ -109,4 +110,5 @@ api.add_router("", notifications_router)
 api.add_router("", periods_router)
 api.add_router("", reporting_router)
 api.add_router("", dashboards_router)
+api.add_router("", dashboards_kpis_router)
 api.add_router("", exports_router)

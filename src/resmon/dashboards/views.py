@@ -117,10 +117,10 @@ def _headline(o: selectors.Overview, links: Links) -> list[dict[str, Any]]:
     ]
 
 
-@page
-def overview(request):
-    user = request.user
-    params = request.GET
+def page_filters(user: Any, params: Any) -> tuple[Any, Any, Any, list[str]]:
+    """The filters of a dashboard page (agency, resolution, period) and the messages for the ones
+    that were wrong: an agency outside the scope is a 404; an unknown resolution shows them all,
+    an unknown period the current quarter, each with a message."""
     agency = selectors.pick_agency(user, params.get("agency", "").strip())  # outside the scope: 404
     errors: list[str] = []
     try:
@@ -133,6 +133,14 @@ def overview(request):
     except ValidationFailed as exc:
         errors.append(_("%(message)s The current quarter is shown.") % {"message": exc.message})
         period = selectors.default_period(user)
+    return agency, resolution, period, errors
+
+
+@page
+def overview(request):
+    user = request.user
+    params = request.GET
+    agency, resolution, period, errors = page_filters(user, params)
     limit = selectors.CHILDREN_PAGE
     offset = (_page_number(params.get("page", "")) - 1) * limit
     o = selectors.overview(user, agency, resolution, period, offset=offset, limit=limit)
@@ -156,5 +164,7 @@ def overview(request):
         "resolution_choices": planning.resolutions_visible(user).order_by("issued_on", "number"),
         "period_groups": period_groups(user, clock.today()),
         "small_sample": selectors.SMALL_SAMPLE,
+        # the same filters for the KPI view and the downloads
+        "filters": urlencode({"agency": agency.pk, **links.keep}),
     }
     return render(request, "dashboards/overview.html", context)

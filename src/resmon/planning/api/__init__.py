@@ -2,7 +2,7 @@
 
 from ninja import Router
 
-from . import excel, kpis, programs, schedule, tasks, tree
+from . import band_rule, excel, kpis, programs, schedule, tasks, tree
 
 router = Router()
 router.add_router("", tasks.router)
@@ -11,3 +11,4 @@ router.add_router("", tree.router)
 router.add_router("", programs.router)
 router.add_router("", excel.router)
 router.add_router("", schedule.router)
+router.add_router("", band_rule.router)

@@ -1,3 +1,4 @@
+from .band_rule import KpiBandRule
 from .kpis import TargetPoint, TaskIndicator
 from .programs import (
     ActionProgram,
@@ -23,6 +24,7 @@ __all__ = [
     "Clause",
     "DeadlineExtension",
     "DeliverableType",
+    "KpiBandRule",
     "Milestone",
     "ProgramAmendment",
     "ProgramSchedule",

@@ -1,0 +1,59 @@
+"""Pages: the overview ("Tổng quan") downloaded as Excel, Word or PDF, with the page's filters
+(agency, resolution, period in the query string). An agency outside the scope is a 404; an unknown
+resolution or period, or a selection too large for one file, sends the user back to the overview
+with the message (nothing is downloaded)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import URLPattern, path, reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from resmon.core.errors import ValidationFailed
+from resmon.core.views import page
+
+from ..documents.services import DOCX, PDF, attachment
+from ..overview.services import XLSX, download_overview
+
+FILTERS = ("agency", "resolution", "period")
+
+
+def _download(request, fmt: str):
+    params = {k: request.GET.get(k, "").strip() for k in FILTERS}
+    try:
+        file = download_overview(request.user, fmt, **params)
+    except ValidationFailed as exc:
+        messages.error(
+            request,
+            _("%(message)s Nothing was downloaded.") % {"message": exc.message},
+        )
+        # back to the overview with the filters that stand (an unknown resolution or period dropped)
+        dropped = exc.field if exc.field in ("resolution", "period") else None
+        keep = {k: v for k, v in params.items() if v and k != dropped}
+        query = urlencode(keep)
+        return redirect(reverse("dashboards:overview") + (f"?{query}" if query else ""))
+    return attachment(file)
+
+
+@page
+def overview_xlsx(request):
+    return _download(request, XLSX)
+
+
+@page
+def overview_docx(request):
+    return _download(request, DOCX)
+
+
+@page
+def overview_pdf(request):
+    return _download(request, PDF)
+
+
+urlpatterns: list[URLPattern] = [
+    path("overview.xlsx", overview_xlsx, name="overview_xlsx"),
+    path("overview.docx", overview_docx, name="overview_docx"),
+    path("overview.pdf", overview_pdf, name="overview_pdf"),
+]
