@@ -9,12 +9,10 @@ import subprocess
 
 import docx
 import pytest
-import time_machine
 from django.urls import reverse
 
 from resmon.audit.models import AuditEntry
 from resmon.exports.documents.model import DRAFT_MARK, RECIPIENTS_LABEL
-from resmon.rollups import services as rollups
 from resmon.rollups.models import STATUS_FIELDS
 from tests.dashboards.helpers import (
     children_table,
@@ -22,7 +20,6 @@ from tests.dashboards.helpers import (
     doc,
     headline,
     page,
-    populate,
     progress_table,
     ranking_table,
     shown,
@@ -44,22 +41,11 @@ from tests.exports.overview_helpers import (
     word_table,
     workbook,
 )
-from tests.reporting.helpers import TODAY, add_reporting_people, make_periods, quarter
+from tests.reporting.helpers import quarter
 
 pytestmark = pytest.mark.django_db
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-@pytest.fixture
-def dworld(world):
-    """The dashboards' world (tests/dashboards/conftest.py) on 17/03/2026, the caches rebuilt."""
-    with time_machine.travel(TODAY, tick=False):
-        make_periods()
-        add_reporting_people(world)
-        populate(world, TODAY.date())
-        rollups.rebuild()
-        yield world
 
 
 def downloads():

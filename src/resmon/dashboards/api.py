@@ -20,14 +20,17 @@ from . import selectors
 router = Router(tags=["dashboards"])
 
 
-class DashboardQuery(Schema):
+class OverviewFilters(Schema):
+    """The filters of the overview, its KPI view and its downloads."""
+
     agency: Id | None = Field(
         None, description="The agency whose subtree to show (default: the caller's widest agency)"
     )
     resolution: Id | None = Field(None, description="One resolution; empty: all of them")
-    period: Id | None = Field(
-        None, description="The reporting period for completeness (default: the current quarter)"
-    )
+    period: Id | None = Field(None, description="The reporting period (default: the current quarter)")
+
+
+class DashboardQuery(OverviewFilters):
     limit: int = Field(selectors.CHILDREN_PAGE, ge=1, le=MAX_LIMIT, description="Children per page")
     offset: int = Field(0, ge=0, le=10**9, description="Children to skip")
 
@@ -206,8 +209,6 @@ def dashboard_out(o: selectors.Overview) -> dict[str, Any]:
 )
 def dashboard(request, query: Query[DashboardQuery]):
     user = request.auth
-    agency = selectors.pick_agency(user, query.agency)  # outside the scope: 404
-    resolution = selectors.pick_resolution(user, query.resolution)  # unknown: 400
-    period = selectors.pick_period(user, query.period)  # unknown: 400
+    agency, resolution, period = selectors.pick_filters(user, query.agency, query.resolution, query.period)
     overview = selectors.overview(user, agency, resolution, period, offset=query.offset, limit=query.limit)
     return dashboard_out(overview)

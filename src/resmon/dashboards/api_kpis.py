@@ -12,21 +12,17 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from resmon.agencies.api import AgencyRef, agency_ref
-from resmon.core.apikit import MAX_LIMIT, Id
+from resmon.core.apikit import MAX_LIMIT
 from resmon.core.errors import ValidationFailed
-from resmon.reporting.api.schemas import PeriodRef, num, period_ref
+from resmon.reporting.api.schemas import PeriodRef, TaskRef, num, period_ref, task_ref
 
 from . import kpis, selectors
+from .api import OverviewFilters
 
 router = Router(tags=["dashboards"])
 
 
-class KpiBandsQuery(Schema):
-    agency: Id | None = Field(
-        None, description="The agency whose subtree to show (default: the caller's widest agency)"
-    )
-    resolution: Id | None = Field(None, description="One resolution; empty: all of them")
-    period: Id | None = Field(None, description="The reporting period (default: the current quarter)")
+class KpiBandsQuery(OverviewFilters):
     band: str | None = Field(
         None, max_length=20, description="List only one band: on_track, behind, at_risk, not_assessable"
     )
@@ -50,12 +46,6 @@ class RuleOut(Schema):
     on_track_from: str = Field(..., description="Percent of plan from which a KPI is on track")
     at_risk_below: str = Field(..., description="Percent of plan below which a KPI is at risk")
     text: str
-
-
-class TaskRef(Schema):
-    id: int
-    code: str
-    title: str
 
 
 class KpiBandRowOut(Schema):
@@ -114,7 +104,7 @@ def kpi_bands_out(result: kpis.KpiBands) -> dict[str, Any]:
         "items": [
             {
                 "id": r.kpi.pk,
-                "task": {"id": r.task.pk, "code": r.task.code, "title": r.task.title},
+                "task": task_ref(r.task),
                 "lead_agency": agency_ref(r.task.lead_agency),
                 "indicator_id": r.kpi.indicator_id,
                 "indicator_code": r.kpi.indicator.code,
@@ -138,9 +128,7 @@ def kpi_bands_out(result: kpis.KpiBands) -> dict[str, Any]:
 )
 def dashboard_kpis(request, query: Query[KpiBandsQuery]):
     user = request.auth
-    agency = selectors.pick_agency(user, query.agency)  # outside the scope: 404
-    resolution = selectors.pick_resolution(user, query.resolution)  # unknown: 400
-    period = selectors.pick_period(user, query.period)  # unknown: 400
+    agency, resolution, period = selectors.pick_filters(user, query.agency, query.resolution, query.period)
     if period is None:
         raise ValidationFailed(
             _("No reporting period covers today: choose a period."), field="period", code="no_period"

@@ -251,6 +251,19 @@ def pick_period(user: Any, period_id: Any) -> ReportingPeriod | None:
     return found
 
 
+def pick_filters(
+    user: Any, agency_id: Any, resolution_id: Any, period_id: Any
+) -> tuple[Agency, Resolution | None, ReportingPeriod | None]:
+    """The three filters of the API and the downloads, strictly: an agency outside the scope is a
+    404, an unknown resolution or period a ValidationFailed naming the field (a page falls back to
+    the defaults with a message instead: ``views.page_filters``)."""
+    return (
+        pick_agency(user, agency_id),
+        pick_resolution(user, resolution_id),
+        pick_period(user, period_id),
+    )
+
+
 def breadcrumb(user: Any, agency: Agency, top: Agency | None) -> list[Agency]:
     """The agencies the user may open from their top agency down to ``agency`` (included)."""
     crumbs = [a for a, visible in agencies.breadcrumb(user, agency) if visible]

@@ -43,7 +43,7 @@ BAND_LOOK = {
 
 
 def chart_data(result: kpis.KpiBands) -> dict[str, Any]:
-    """What the chart draws (read by dashboards/kpis.js from a json_script block)."""
+    """What the chart draws (read by dashboards/dashboard.js from a json_script block)."""
     return {
         "bands": [
             {"key": b, "label": str(BAND_LABELS[b]), "color": BAND_LOOK[b][2], "count": result.counts[b]}

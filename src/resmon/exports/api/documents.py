@@ -12,19 +12,15 @@ from ..documents.services import (
     download_report_document,
     signed_report_pdf,
 )
+from .files import file_response
 
 router = Router(tags=["documents"])
-
-
-def _file(fmt: str) -> dict:
-    binary = {"schema": {"type": "string", "format": "binary"}}
-    return {200: {"description": "The file, as an attachment", "content": {CONTENT_TYPES[fmt]: binary}}}
 
 
 @router.get(
     "/reports/{report_id}/document.docx",
     summary="The report as a Word document in the party document format (36-HD/VPTW)",
-    openapi_extra={"responses": _file(DOCX)},
+    openapi_extra=file_response(CONTENT_TYPES[DOCX]),
 )
 def report_document_docx(request, report_id: PathId):
     return attachment(download_report_document(request.auth, report_id, DOCX))
@@ -33,7 +29,7 @@ def report_document_docx(request, report_id: PathId):
 @router.get(
     "/reports/{report_id}/document.pdf",
     summary="The report as a PDF document in the party document format (36-HD/VPTW)",
-    openapi_extra={"responses": _file(PDF)},
+    openapi_extra=file_response(CONTENT_TYPES[PDF]),
 )
 def report_document_pdf(request, report_id: PathId):
     return attachment(download_report_document(request.auth, report_id, PDF))
@@ -42,7 +38,7 @@ def report_document_pdf(request, report_id: PathId):
 @router.get(
     "/reports/{report_id}/document.signed.pdf",
     summary="An accepted report as a digitally signed PDF (verify it at /api/v1/signatures/verify)",
-    openapi_extra={"responses": _file(PDF)},
+    openapi_extra=file_response(CONTENT_TYPES[PDF]),
 )
 def report_document_signed_pdf(request, report_id: PathId):
     return attachment(signed_report_pdf(request.auth, report_id))

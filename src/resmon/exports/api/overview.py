@@ -4,32 +4,18 @@ or period, or a selection too large for one file, a 400 naming the field."""
 
 from __future__ import annotations
 
-from ninja import Field, Query, Router, Schema
+from ninja import Query, Router
 
-from resmon.core.apikit import Id
+from resmon.dashboards.api import OverviewFilters
 
 from ..documents.services import DOCX, PDF, attachment
 from ..overview.services import TYPES, XLSX, download_overview
+from .files import file_response
 
 router = Router(tags=["dashboards"])
 
 
-class ExportQuery(Schema):
-    agency: Id | None = Field(
-        None, description="The agency whose subtree to export (default: the caller's widest agency)"
-    )
-    resolution: Id | None = Field(None, description="One resolution; empty: all of them")
-    period: Id | None = Field(
-        None, description="The reporting period for completeness (default: the current quarter)"
-    )
-
-
-def _file(fmt: str) -> dict:
-    binary = {"schema": {"type": "string", "format": "binary"}}
-    return {200: {"description": "The file, as an attachment", "content": {TYPES[fmt]: binary}}}
-
-
-def _download(request, query: ExportQuery, fmt: str):
+def _download(request, query: OverviewFilters, fmt: str):
     return attachment(
         download_overview(
             request.auth, fmt, agency=query.agency, resolution=query.resolution, period=query.period
@@ -40,25 +26,25 @@ def _download(request, query: ExportQuery, fmt: str):
 @router.get(
     "/dashboard/export.xlsx",
     summary="The overview as an Excel workbook: one sheet per table, every child",
-    openapi_extra={"responses": _file(XLSX)},
+    openapi_extra=file_response(TYPES[XLSX]),
 )
-def dashboard_export_xlsx(request, query: Query[ExportQuery]):
+def dashboard_export_xlsx(request, query: Query[OverviewFilters]):
     return _download(request, query, XLSX)
 
 
 @router.get(
     "/dashboard/export.docx",
     summary="The overview as a draft status report (Word, the party document format)",
-    openapi_extra={"responses": _file(DOCX)},
+    openapi_extra=file_response(TYPES[DOCX]),
 )
-def dashboard_export_docx(request, query: Query[ExportQuery]):
+def dashboard_export_docx(request, query: Query[OverviewFilters]):
     return _download(request, query, DOCX)
 
 
 @router.get(
     "/dashboard/export.pdf",
     summary="The overview as a draft status report (PDF, the party document format)",
-    openapi_extra={"responses": _file(PDF)},
+    openapi_extra=file_response(TYPES[PDF]),
 )
-def dashboard_export_pdf(request, query: Query[ExportQuery]):
+def dashboard_export_pdf(request, query: Query[OverviewFilters]):
     return _download(request, query, PDF)

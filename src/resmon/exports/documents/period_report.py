@@ -14,7 +14,7 @@ from resmon.core import clock
 from resmon.planning import selectors as planning_selectors
 from resmon.reporting import selectors as report_selectors
 from resmon.reporting import selectors_proposals
-from resmon.reporting.models import PeriodReport, Proposal, ReportState
+from resmon.reporting.models import PeriodReport, Proposal, ReportLine, ReportState
 
 from .charts import progress_chart
 from .formats import vn_date, vn_number
@@ -87,8 +87,7 @@ def signature_of(report: PeriodReport) -> Signature:
     return Signature(authority, position, plain(head.full_name or head.get_username()))
 
 
-def _lines_table(report: PeriodReport) -> list[Block]:
-    lines = report_selectors.report_lines(report)
+def _lines_table(lines: list[ReportLine]) -> list[Block]:
     if not lines:
         return [Paragraph(NOTHING)]
     tasks = [line.task for line in lines]
@@ -133,9 +132,9 @@ def _kpi_table(report: PeriodReport) -> list[Block]:
     return [Table(columns, rows)]
 
 
-def _obstacles(report: PeriodReport) -> list[Block]:
+def _obstacles(report: PeriodReport, lines: list[ReportLine]) -> list[Block]:
     blocks = _paragraphs(report.obstacles)
-    for line in report_selectors.report_lines(report):
+    for line in lines:
         if line.obstacles.strip():
             blocks.append(
                 Paragraph(f"- Nhiệm vụ {line.task.code} ({line.task.title}): {line.obstacles.strip()}")
@@ -165,17 +164,18 @@ def period_report_document(user: Any, report: PeriodReport) -> Document:
         f"Thực hiện {program_name} (Nghị quyết {report.resolution.number}), {agency.name} báo cáo "
         f"kết quả thực hiện {label} (từ {vn_date(period.start)} đến {vn_date(period.end)}) như sau:"
     )
+    lines = report_selectors.report_lines(report)  # read once: the table and the obstacles
     body: list[Block] = [
         Paragraph(intro),
         Heading("I. KẾT QUẢ THỰC HIỆN"),
         Heading("1. Kết quả chung", 2),
         *(_paragraphs(report.results) or [Paragraph(NOTHING)]),
         Heading("2. Tiến độ thực hiện các nhiệm vụ", 2),
-        *_lines_table(report),
+        *_lines_table(lines),
         Heading("3. Các chỉ tiêu theo dõi, đánh giá", 2),
         *_kpi_table(report),
         Heading("II. KHÓ KHĂN, VƯỚNG MẮC"),
-        *_obstacles(report),
+        *_obstacles(report, lines),
         Heading("III. KIẾN NGHỊ, ĐỀ XUẤT"),
         *_proposals(user, report),
         Heading("IV. NHIỆM VỤ TRỌNG TÂM KỲ TỚI"),

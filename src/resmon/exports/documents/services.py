@@ -40,13 +40,15 @@ class DocumentFile:
     content_type: str
 
 
-def _safe(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-") or "x"
+def filename_part(text: str) -> str:
+    """A code as a file name may carry it: ASCII letters and digits, runs of anything else as "-"."""
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-")
 
 
 def report_filename(report: Any, fmt: str) -> str:
     """``bao-cao-2026-Q1-HNI-X1-UBND.pdf``: period code and agency code, ASCII only."""
-    return f"bao-cao-{_safe(report.period.code)}-{_safe(report.agency.code)}.{fmt}"
+    period, agency = filename_part(report.period.code) or "x", filename_part(report.agency.code) or "x"
+    return f"bao-cao-{period}-{agency}.{fmt}"
 
 
 def download_report_document(user: Any, report_id: Any, fmt: str) -> DocumentFile:

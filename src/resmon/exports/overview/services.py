@@ -10,7 +10,6 @@ the download is refused with a message asking to narrow the filter, before anyth
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -25,7 +24,7 @@ from resmon.dashboards import selectors as dashboards
 from resmon.dashboards.selectors import Overview
 
 from ..documents.pdf import render_pdf
-from ..documents.services import CONTENT_TYPES, DOCX, PDF, DocumentFile
+from ..documents.services import CONTENT_TYPES, DOCX, PDF, DocumentFile, filename_part
 from ..documents.word import render_docx
 from .document import overview_document
 from .workbook import overview_workbook
@@ -49,9 +48,7 @@ def overview_for_export(user: Any, agency_id: Any, resolution_id: Any, period_id
     NotFound (a 404) for an agency outside the scope; ValidationFailed naming the field for an
     unknown resolution or period (the page would fall back to a default: a file must not silently
     say something else than asked); ValidationFailed when the agency has too many children."""
-    agency = dashboards.pick_agency(user, agency_id)
-    resolution = dashboards.pick_resolution(user, resolution_id)
-    period = dashboards.pick_period(user, period_id)
+    agency, resolution, period = dashboards.pick_filters(user, agency_id, resolution_id, period_id)
     limit = max_children()
     count = agencies.children_visible(user, agency).count()
     if count > limit:
@@ -67,17 +64,13 @@ def overview_for_export(user: Any, agency_id: Any, resolution_id: Any, period_id
     return dashboards.overview(user, agency, resolution, period, offset=0, limit=max(count, 1))
 
 
-def _safe(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-")
-
-
 def overview_filename(o: Overview, fmt: str) -> str:
     """``tong-quan-HNI-57-NQ-TW-2026-Q1.xlsx``: agency, resolution and period codes, ASCII only."""
-    parts = [_safe(o.agency.code) or str(o.agency.pk)]
+    parts = [filename_part(o.agency.code) or str(o.agency.pk)]
     if o.resolution is not None:
-        parts.append(_safe(o.resolution.number))
+        parts.append(filename_part(o.resolution.number))
     if o.period is not None:
-        parts.append(_safe(o.period.code))
+        parts.append(filename_part(o.period.code))
     return "tong-quan-" + "-".join(p for p in parts if p) + f".{fmt}"
 
 

@@ -1,13 +1,14 @@
-/* The dashboards' charts (ECharts), drawn from the page's json_script block, each with a
-   "show as table" toggle. Loaded from a static file: the CSP allows no inline script. Without
-   JavaScript (or without ECharts) the tables stay visible and the toggles stay hidden. */
+/* The dashboards' charts (ECharts), each drawn from a json_script block of its page (the chart's
+   data-source, "dashboard-data" by default) and each with a "show as table" toggle. Loaded from a
+   static file: the CSP allows no inline script. Without JavaScript (or without ECharts) the tables
+   stay visible and the toggles stay hidden. */
 (function () {
   "use strict";
 
   var charts = [];
 
-  function readData() {
-    var node = document.getElementById("dashboard-data");
+  function readData(id) {
+    var node = document.getElementById(id);
     if (!node) return null;
     try { return JSON.parse(node.textContent); } catch (e) { return null; }
   }
@@ -64,6 +65,23 @@
     };
   }
 
+  function kpiBandsOption(data) {
+    return {
+      animation: false,
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, renderMode: "richText" },
+      grid: { left: 8, right: 40, top: 16, bottom: 32, containLabel: true },
+      xAxis: { type: "value", name: data.kpis_label, nameLocation: "middle", nameGap: 26, minInterval: 1 },
+      yAxis: { type: "category", inverse: true, data: data.bands.map(function (b) { return b.label; }) },
+      series: [{
+        name: data.kpis_label,
+        type: "bar",
+        barMaxWidth: 40,
+        label: { show: true, position: "right" },
+        data: data.bands.map(function (b) { return { value: b.count, itemStyle: { color: b.color } }; })
+      }]
+    };
+  }
+
   function setMode(card, asTable) {
     var chart = card.querySelector("[data-chart]");
     var table = card.querySelector("[data-chart-table]");
@@ -78,13 +96,13 @@
   }
 
   function init() {
-    var data = readData();
-    if (!data || !window.echarts) return;
-    var builders = { status: statusOption, progress: progressOption };
+    if (!window.echarts) return;
+    var builders = { status: statusOption, progress: progressOption, "kpi-bands": kpiBandsOption };
     document.querySelectorAll("[data-chart-card]").forEach(function (card) {
       var box = card.querySelector("[data-chart]");
       var build = builders[box.dataset.chart];
-      if (!build) return;
+      var data = readData(box.dataset.source || "dashboard-data");
+      if (!build || !data) return;
       box.classList.remove("d-none");
       var chart = window.echarts.init(box, null, { renderer: "canvas" });
       chart.setOption(build(data, box.clientWidth));
