@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.test import Client
 
+from resmon.accounts.models import Grant, User
 from resmon.audit.models import AuditEntry
 from resmon.core.access import Role
 from resmon.core.errors import Conflict, PermissionRefused, ValidationFailed
@@ -25,12 +27,19 @@ def city(rworld):
     """The commune's report accepted by the city; the city People's Committee's own report, new."""
     w = rworld
     w.users["ubnd_officer"] = user("ubnd_officer", w.hni_ubnd, Role.FOCAL_OFFICER)
+    follows_the_commune(w)
     commune = sent(w, percent="40")
     svc.accept_report(w.users["hni_leader"], commune, expected_version=commune.version)
     report = svc.create_report(
         w.users["ubnd_officer"], program=program(w), period=quarter(), agency=w.hni_ubnd
     )
     return report
+
+
+def follows_the_commune(w) -> None:
+    """The city People's Committee is not above the commune in the tree: its officer reads the
+    commune's reports through a grant (a consolidation only copies what its author may read)."""
+    Grant.objects.create(user=w.users["ubnd_officer"], kind=Grant.Kind.INSPECTION, agency=w.hni_xa)
 
 
 def line_of(report, task) -> ReportLine:
@@ -76,6 +85,7 @@ def test_what_the_officer_wrote_is_kept(rworld, city):
 def test_only_accepted_reports_are_sources(rworld):
     w = rworld
     w.users["ubnd_officer"] = user("ubnd_officer", w.hni_ubnd, Role.FOCAL_OFFICER)
+    follows_the_commune(w)
     sent(w, percent="40")  # sent, not accepted yet
     report = svc.create_report(
         w.users["ubnd_officer"], program=program(w), period=quarter(), agency=w.hni_ubnd
@@ -139,3 +149,19 @@ def test_api_and_page(rworld, city, bearer, client):
     assert "lines have sources" in answer.content.decode()
     assert client.post(f"/reports/{city.pk}/consolidate/", {"version": "x"}).status_code == 302
     assert PeriodReport.objects.get(pk=city.pk).version == report.version  # nothing new to draft, or refused
+
+
+def test_reports_the_author_may_not_read_are_never_copied(rworld, city):
+    """Without the grant, the commune's accepted report is outside the officer's scope: nothing to
+    consolidate, nothing copied, no button."""
+    w = rworld
+    Grant.objects.filter(user=w.users["ubnd_officer"]).delete()
+    officer = User.objects.get(pk=w.users["ubnd_officer"].pk)  # the scope is cached per instance
+    with pytest.raises(ValidationFailed) as refused:
+        consolidate_report(officer, city, expected_version=city.version)
+    assert refused.value.code == "nothing_to_consolidate"
+    assert not line_of(city, w.tasks["hni"]).sources.exists() and not audits().exists()
+    assert line_of(city, w.tasks["hni"]).results == ""
+    client = Client()
+    client.force_login(officer)
+    assert 'data-testid="consolidate"' not in client.get(f"/reports/{city.pk}/").content.decode()

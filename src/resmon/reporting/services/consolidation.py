@@ -3,11 +3,12 @@ below it.
 
 For each line of the report (a task the agency leads), the sources are the lines of ACCEPTED
 reports on the same programme and period, of other agencies, whose task lies under that task in
-the programme's tree (the sub-tasks the agency assigned down). Each source goes to the nearest
-line above it. Empty results and obstacles are drafted from the sources, one paragraph per source
-("Agency (task code): text"); what the user already wrote is kept, so drafting again after more
-reports were accepted only fills what is still empty. The links to the sources are stored on the
-lines (``ReportLine.sources``) and shown with them; the report is then edited and sent as usual.
+the programme's tree (the sub-tasks the agency assigned down), and only those the user may read.
+Each source goes to the nearest line above it. Empty results and obstacles are drafted from the
+sources, one paragraph per source ("Agency (task code): text"); what the user already wrote is
+kept, so drafting again after more reports were accepted only fills what is still empty. The links
+to the sources are stored on the lines (``ReportLine.sources``) and shown with them; the report is
+then edited and sent as usual.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from resmon.audit.services import record
+from resmon.core.access import visible_to
 from resmon.core.errors import ValidationFailed
 from resmon.core.models import check_version
 from resmon.planning.models import Task
@@ -40,18 +42,22 @@ def _nearest_line(task_id: int, parent_of: dict[int, int | None], line_tasks: se
     return None
 
 
-def source_lines(report: PeriodReport) -> dict[int, list[ReportLine]]:
-    """{task id of a line of ``report``: the accepted lines below it}, in tree order of agencies."""
+def source_lines(user: Any, report: PeriodReport) -> dict[int, list[ReportLine]]:
+    """{task id of a line of ``report``: the accepted lines below it that ``user`` may read}, in
+    tree order of agencies (a report outside the user's scope is never copied from)."""
     parent_of = dict(Task.objects.filter(program_id=report.program_id).values_list("id", "parent_id"))
     line_tasks = set(report.lines.values_list("task_id", flat=True))
     candidates = (
-        ReportLine.objects.filter(
-            report__program_id=report.program_id,
-            report__period_id=report.period_id,
-            report__state=ReportState.ACCEPTED,
+        visible_to(
+            user,
+            ReportLine.objects.filter(
+                report__program_id=report.program_id,
+                report__period_id=report.period_id,
+                report__state=ReportState.ACCEPTED,
+            )
+            .exclude(report__agency_id=report.agency_id)
+            .exclude(task_id__in=line_tasks),
         )
-        .exclude(report__agency_id=report.agency_id)
-        .exclude(task_id__in=line_tasks)
         .select_related("report__agency", "task")
         .order_by("report__agency__path", "position", "id")
     )
@@ -63,9 +69,9 @@ def source_lines(report: PeriodReport) -> dict[int, list[ReportLine]]:
     return dict(out)
 
 
-def source_reports(report: PeriodReport) -> int:
-    """How many accepted reports below the report could be drafted from (for the page's button)."""
-    return len({src.report_id for group in source_lines(report).values() for src in group})
+def source_reports(user: Any, report: PeriodReport) -> int:
+    """How many accepted reports below the report ``user`` could draft it from (the page's button)."""
+    return len({src.report_id for group in source_lines(user, report).values() for src in group})
 
 
 def _percent(value: Any) -> str:
@@ -95,7 +101,7 @@ def consolidate_report(actor: Any, report: PeriodReport, *, expected_version: in
     report = lock_report(report)
     ensure_editable(actor, report)
     check_version(report, expected_version)
-    found = source_lines(report)
+    found = source_lines(actor, report)
     if not found:
         raise ValidationFailed(
             _(

@@ -254,7 +254,7 @@ def render_report(
             "period_closed": report.period.is_closed,
             "today": clock.today(),
             "typed": typed or [],
-            "below": consolidation.source_reports(report) if view.may.get("edit") else 0,
+            "below": consolidation.source_reports(user, report) if view.may.get("edit") else 0,
         },
         status=status,
     )
