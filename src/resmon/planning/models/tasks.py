@@ -149,6 +149,8 @@ class TaskCoordination(models.Model):
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="coordinations")
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="coordinations")
     sub_deliverable = models.CharField(_("its part of the deliverable"), max_length=300, blank=True)
+    due_date = models.DateField(_("its part due on"), null=True, blank=True)
+    delivered_on = models.DateField(_("its part delivered on"), null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["task", "agency"], name="uniq_coordination")]
