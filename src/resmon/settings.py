@@ -231,6 +231,11 @@ SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# The daily run (`manage.py run_daily --loop`, the Procfile's scheduler): these management
+# commands in this order, once a day at DAILY_RUN_AT (Asia/Ho_Chi_Minh, HH:MM).
+DAILY_RUN_AT = os.environ.get("RESMON_DAILY_RUN_AT", "05:30")
+DAILY_JOBS = ["forecast", "run_alerts", "send_reminders", "generate_period_documents", "send_digests"]
+
 # Audit chain checkpoints: the head of the hash chain, HMAC-signed, in a file outside the database.
 AUDIT_CHECKPOINT_PATH = Path(os.environ.get("AUDIT_CHECKPOINT_PATH", DATA_DIR / "audit-checkpoints.jsonl"))
 AUDIT_CHECKPOINT_KEY = os.environ.get("AUDIT_CHECKPOINT_KEY", "")  # empty: SECRET_KEY signs them
