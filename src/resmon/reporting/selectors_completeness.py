@@ -16,7 +16,7 @@ agencies inside their read scope, plus the pairs of resolutions a steering grant
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple, overload
@@ -215,6 +215,31 @@ def _report_rows(user: Any, period: ReportingPeriod, **filters: Any) -> dict[tup
         "program_id", "agency_id", "id", "state", "sent", "is_late", "due_date", "grace_until"
     )
     return {(p, a): _Report(*rest) for p, a, *rest in rows}
+
+
+def tallies(
+    period: ReportingPeriod, *, resolution_ids: Iterable[int] | None = None
+) -> list[tuple[int, str, tuple[str, bool, bool] | None]]:
+    """Every expected pair of ``period`` (of these resolutions, or all), unscoped, as (resolution
+    id, reporting agency path, tally or None when not sent): what the roll-ups pre-aggregate,
+    counted by :meth:`Counts.add` exactly as :func:`completeness` counts it (two queries)."""
+    qs = _expected_tasks(period).order_by()
+    reports = _reports(period).order_by()
+    if resolution_ids is not None:
+        ids = sorted(set(resolution_ids))
+        qs, reports = qs.filter(resolution_id__in=ids), reports.filter(resolution_id__in=ids)
+    pairs = qs.values_list("resolution_id", "program_id", "lead_agency_id", "lead_agency__path").distinct()
+    sent = ExpressionWrapper(Q(first_sent_at__isnull=False), output_field=BooleanField())
+    found_reports = {
+        (p, a): (state, was_sent, late)
+        for p, a, state, was_sent, late in reports.annotate(sent=sent).values_list(
+            "program_id", "agency_id", "state", "sent", "is_late"
+        )
+    }
+    out: list[tuple[int, str, tuple[str, bool, bool] | None]] = []
+    for resolution_id, program_id, agency_id, path in pairs:
+        out.append((resolution_id, path, found_reports.get((program_id, agency_id))))
+    return out
 
 
 def completeness(

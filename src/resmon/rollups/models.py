@@ -49,12 +49,54 @@ class ProgressRollup(models.Model):
         return {name: getattr(self, name) for name in STATUS_FIELDS}
 
 
+class CompletenessRollup(models.Model):
+    """One agency subtree on one resolution in one reporting period: the period's expected reports
+    owed inside the subtree and what became of them (``reporting.selectors_completeness.Counts``).
+    Kept for the periods of the recent window (``rollups.completeness.kept_periods``); an older
+    period is counted live."""
+
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+")
+    agency_path = models.CharField(_("agency path"), max_length=255)
+    resolution = models.ForeignKey("planning.Resolution", on_delete=models.CASCADE, related_name="+")
+    period = models.ForeignKey("catalogue.ReportingPeriod", on_delete=models.CASCADE, related_name="+")
+    expected = models.PositiveIntegerField(default=0)
+    received = models.PositiveIntegerField(default=0)
+    on_time = models.PositiveIntegerField(default=0)
+    late = models.PositiveIntegerField(default=0)
+    missing = models.PositiveIntegerField(default=0)
+    accepted = models.PositiveIntegerField(default=0)
+    returned = models.PositiveIntegerField(default=0)
+    awaiting = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    scope_paths = ("agency_path",)
+    scope_resolution = "resolution_id"
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "resolution", "period"], name="uniq_completeness_rollup"
+            ),
+        ]
+        indexes = [models.Index(fields=["period", "agency_path"])]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.agency_path} / {self.resolution_id} / {self.period_id}: {self.received}/{self.expected}"
+        )
+
+
 class FoldState(models.Model):
     """The one row (pk=1): the last sealed audit row folded into the roll-ups, and the day the
     statuses were last counted for (a new day re-counts them: due dates pass without a write)."""
 
     last_seq = models.BigIntegerField(default=0)
     as_of = models.DateField(null=True, blank=True)
+    completeness_from = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Completeness is kept for the periods ending on or after this day (None: not built).",
+    )
     folded_at = models.DateTimeField(null=True, blank=True)
     rebuilt_at = models.DateTimeField(null=True, blank=True)
 

@@ -7,6 +7,9 @@
   touch, refresh those, advance the watermark (one transaction; the caller loops);
 * :func:`rebuild` — everything from raw rows (``manage.py rebuild_rollups``).
 
+The reporting completeness of the recent periods is kept the same way (:mod:`.completeness`): the
+touched resolutions' periods and the touched reports' periods are recounted in the same fold.
+
 Recomputing a touched resolution whole, rather than adding deltas, keeps "incremental = rebuild =
 the function" true by construction; the fold's only job is to miss no touched resolution.
 """
@@ -28,7 +31,9 @@ from resmon.core.access import PATH_STEP
 from resmon.planning.models import ActionProgram, DeadlineExtension, Resolution, Task
 from resmon.planning.rollup import Node, every_subtree_progress, rounded
 from resmon.planning.status import TaskState, derive_status
+from resmon.reporting.models import PeriodReport
 
+from . import completeness
 from .models import STATUS_FIELDS, FoldState, ProgressRollup
 
 FOLD_BATCH = 5000
@@ -209,6 +214,41 @@ def touched_resolutions(entries: Iterable[AuditEntry]) -> set[int] | None:
     return found
 
 
+REPORT_TYPE = "reporting.periodreport"
+
+
+def touched_reports(entries: Iterable[AuditEntry]) -> set[tuple[int, int]]:
+    """The (period id, resolution id) pairs of the period reports these audit rows wrote: their
+    completeness may have changed."""
+    found: set[tuple[int, int]] = set()
+    ids: set[int] = set()
+    for e in entries:
+        if e.object_type != REPORT_TYPE:
+            continue
+        for snap in (e.before, e.after):
+            if isinstance(snap, dict) and snap.get("period_id") and snap.get("resolution_id"):
+                found.add((int(snap["period_id"]), int(snap["resolution_id"])))
+        if e.object_id.isdigit():
+            ids.add(int(e.object_id))
+    if ids:
+        found |= set(
+            PeriodReport.objects.filter(pk__in=sorted(ids)).values_list("period_id", "resolution_id")
+        )
+    return found
+
+
+def _refresh_completeness(state: FoldState, today: dt.date, touched: set[int] | None, reports: set) -> None:
+    """The completeness rows: a full count of the window on a new day (or when everything is
+    touched), else the kept periods of the touched resolutions and the touched reports' periods."""
+    if touched is None or state.completeness_from is None:
+        completeness.refresh_window(today)
+        state.completeness_from = completeness.window_start(today)
+        return
+    if touched:
+        completeness.refresh(completeness.kept_periods(today), touched)
+    completeness.refresh_reports({(p, r) for p, r in reports if r not in touched}, today)
+
+
 def fold(batch: int = FOLD_BATCH) -> int:
     """Fold the sealed audit rows after the watermark (up to ``batch``) into the roll-ups; on a
     new day re-count every resolution. Returns the number of audit rows folded."""
@@ -221,6 +261,7 @@ def fold(batch: int = FOLD_BATCH) -> int:
             return 0
         touched = None if new_day else touched_resolutions(entries)
         refresh(all_resolution_ids() if touched is None else touched, today)
+        _refresh_completeness(state, today, touched, touched_reports(entries))
         if entries:
             state.last_seq = entries[-1].seq or state.last_seq
         state.as_of, state.folded_at = today, clock.now()
@@ -246,6 +287,8 @@ def rebuild() -> int:
         ids = all_resolution_ids()
         ProgressRollup.objects.exclude(resolution_id__in=ids).delete()
         written = refresh(ids, today)
+        written += completeness.refresh_window(today)
+        state.completeness_from = completeness.window_start(today)
         state.last_seq, state.as_of = head, today
         state.folded_at = state.rebuilt_at = clock.now()
         state.save()

@@ -1,0 +1,137 @@
+"""Reporting completeness pre-aggregated per (agency subtree, resolution, period): a cache of
+``reporting.selectors_completeness`` — the same expected pairs, counted by the same
+``Counts.add`` — kept for the periods of a recent window (:func:`kept_periods`), refreshed by the
+fold with the progress roll-ups (decision 014) and rebuilt with them.
+
+A reporting agency's pairs are added to the row of every agency above it (its subtree rows), so a
+dashboard reads one row per child instead of counting the country's reports."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from resmon.agencies.models import Agency
+from resmon.catalogue.models import ReportingPeriod
+from resmon.catalogue.services_periods import configured_cutoff
+from resmon.core import clock
+from resmon.core.access import PATH_STEP
+from resmon.planning.models import ProgramSchedule
+from resmon.reporting.selectors_completeness import DEFAULT_KINDS, Counts, tallies
+
+from .models import CompletenessRollup
+
+COUNT_FIELDS = tuple(f.name for f in dataclasses.fields(Counts))
+WINDOW_DAYS = 400
+
+
+def window_start(today: dt.date) -> dt.date:
+    """Periods ending on or after this day are kept (``ROLLUP_COMPLETENESS_DAYS``, default 400)."""
+    return today - dt.timedelta(days=int(getattr(settings, "ROLLUP_COMPLETENESS_DAYS", WINDOW_DAYS)))
+
+
+def kept_periods(today: dt.date) -> QuerySet[ReportingPeriod]:
+    """The periods whose completeness is kept: of the configured calendar, begun by ``today``,
+    ended inside the window, of a kind some programme reports on."""
+    kinds = set(DEFAULT_KINDS) | set(ProgramSchedule.objects.values_list("kind", flat=True).distinct())
+    return ReportingPeriod.objects.filter(
+        kind__in=sorted(kinds), cutoff=configured_cutoff(), start__lte=today, end__gte=window_start(today)
+    ).order_by("start", "kind")
+
+
+def compute_period(
+    period: ReportingPeriod, resolution_ids: Iterable[int] | None = None
+) -> dict[tuple[int, str], Counts]:
+    """{(resolution id, agency path): counts} for every subtree owing a report of ``period``."""
+    by_lead: dict[tuple[int, str], Counts] = {}
+    for resolution_id, path, tally in tallies(period, resolution_ids=resolution_ids):
+        by_lead.setdefault((resolution_id, path), Counts()).add(tally)
+    out: dict[tuple[int, str], Counts] = {}
+    for (resolution_id, path), counts in by_lead.items():
+        for k in range(1, len(path) // PATH_STEP + 1):
+            key = (resolution_id, path[: k * PATH_STEP])
+            total = out.get(key)
+            if total is None:
+                total = out[key] = Counts()
+            for name in COUNT_FIELDS:
+                setattr(total, name, getattr(total, name) + getattr(counts, name))
+    return out
+
+
+def _write(
+    period: ReportingPeriod, figures: dict[tuple[int, str], Counts], resolution_ids: set[int] | None
+) -> int:
+    """Make the stored rows of ``period`` (of these resolutions, or all) equal ``figures``."""
+    now = clock.now()
+    stored_qs = CompletenessRollup.objects.filter(period=period)
+    if resolution_ids is not None:
+        stored_qs = stored_qs.filter(resolution_id__in=sorted(resolution_ids))
+    stored = {
+        (row[1], row[2]): row
+        for row in stored_qs.values_list("pk", "resolution_id", "agency_path", "agency_id", *COUNT_FIELDS)
+    }
+    new_paths = {path for key in figures if key not in stored for _r, path in [key]}
+    agency_of = (
+        dict(Agency.objects.filter(path__in=sorted(new_paths)).values_list("path", "id")) if new_paths else {}
+    )
+    created: list[CompletenessRollup] = []
+    changed: list[CompletenessRollup] = []
+    for (resolution_id, path), counts in figures.items():
+        columns = {name: getattr(counts, name) for name in COUNT_FIELDS}
+        row = stored.pop((resolution_id, path), None)
+        if row is not None and row[4:] == tuple(columns.values()):
+            continue
+        if row is None and path not in agency_of:
+            continue  # an agency removed meanwhile: the next fold counts without it
+        target = CompletenessRollup(
+            pk=row[0] if row is not None else None,
+            agency_id=row[3] if row is not None else agency_of[path],
+            agency_path=path,
+            resolution_id=resolution_id,
+            period=period,
+            computed_at=now,
+            **columns,
+        )
+        (changed if row is not None else created).append(target)
+    gone = [row[0] for row in stored.values()]
+    if gone:
+        CompletenessRollup.objects.filter(pk__in=gone).delete()
+    CompletenessRollup.objects.bulk_create(created, batch_size=1000)
+    CompletenessRollup.objects.bulk_update(changed, ["computed_at", *COUNT_FIELDS], batch_size=1000)
+    return len(created) + len(changed) + len(gone)
+
+
+def refresh(periods: Iterable[ReportingPeriod], resolution_ids: Iterable[int] | None = None) -> int:
+    """Recompute these periods (for these resolutions, or all); write only what changed."""
+    wanted = None if resolution_ids is None else set(resolution_ids)
+    if wanted is not None and not wanted:
+        return 0
+    return sum(_write(p, compute_period(p, wanted), wanted) for p in periods)
+
+
+def refresh_window(today: dt.date, resolution_ids: Iterable[int] | None = None) -> int:
+    """Recompute every kept period (of these resolutions, or all) and drop the rows of periods that
+    left the window."""
+    kept = list(kept_periods(today))
+    dropped, _ = CompletenessRollup.objects.exclude(period_id__in=[p.pk for p in kept]).delete()
+    return dropped + refresh(kept, resolution_ids)
+
+
+def refresh_reports(pairs: set[tuple[int, int]], today: dt.date) -> int:
+    """Recompute the (period id, resolution id) pairs the folded report rows touched, for the kept
+    periods only."""
+    by_period: dict[int, set[int]] = {}
+    for period_id, resolution_id in pairs:
+        by_period.setdefault(period_id, set()).add(resolution_id)
+    periods = kept_periods(today).filter(pk__in=sorted(by_period))
+    return sum(refresh([p], by_period[p.pk]) for p in periods)
+
+
+def covered(period: ReportingPeriod, built_from: dt.date | None, as_of: dt.date | None) -> bool:
+    """Whether the stored rows answer for ``period``: built, the period inside the window the last
+    full count kept, and begun by the day the fold last counted."""
+    return built_from is not None and as_of is not None and period.end >= built_from and period.start <= as_of
