@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 
 from resmon.agencies.models import Agency, AgencyKind, Level
+from resmon.audit import sealing
 from resmon.dashboards import selectors
 from resmon.planning.models import Task
 from resmon.reporting import selectors_completeness
@@ -314,6 +315,10 @@ def test_reporting_completeness_is_the_reporting_selectors(dworld):
     sent(dworld)  # the commune People's Committee's 2026-Q1 report on Hà Nội's programme
     period = quarter("2026-Q1")
     user = dworld.users["national_leader"]
+    before = api(client_for(dworld, "national_leader"), agency=dworld.hni.pk, period=period.pk).json()
+    assert before["headline"]["reports_missing"] == 5  # the roll-ups have not folded the sending yet
+    sealing.seal()
+    rollups.fold_all()
     data = api(client_for(dworld, "national_leader"), agency=dworld.hni.pk, period=period.pk).json()
     counts = selectors_completeness.completeness(user, period=period, agency=dworld.hni)
     assert data["headline"]["reports_missing"] == counts.missing

@@ -365,6 +365,30 @@ def _sum_counts(rows: list[completeness.Counts]) -> completeness.Counts:
     return total
 
 
+def _completeness(
+    user: Any, period: ReportingPeriod, agency: Agency, resolution: Resolution | None, children: list[int]
+) -> tuple[dict[int, completeness.Counts], completeness.Counts]:
+    """The period's report counts of each child subtree of ``agency`` (by agency id; ``children``:
+    the ids of those shown) and of the whole subtree: from the roll-ups when they hold the period
+    (one query on a few rows), counted live otherwise (an old period). The two agree exactly
+    (tests/rollups/test_completeness.py)."""
+    cached = rollups.completeness_rollups(user, period=period, resolution=resolution, within=agency.path)
+    if cached is None:
+        by_child = completeness.completeness_by_child(
+            user, period=period, agency=agency, resolution=resolution
+        )
+        return {a.pk: c for a, c in by_child}, _sum_counts([c for _a, c in by_child])
+    names = [f.name for f in dataclasses.fields(completeness.Counts)]
+    rows = cached.filter(agency_id__in=[agency.pk, *children]).values_list("agency_id", *names)
+    reports: dict[int, completeness.Counts] = {}
+    total = completeness.Counts()
+    for agency_id, *values in rows:
+        target = total if agency_id == agency.pk else reports.setdefault(agency_id, completeness.Counts())
+        for name, value in zip(names, values, strict=True):
+            setattr(target, name, getattr(target, name) + value)
+    return reports, total
+
+
 def overview(
     user: Any,
     agency: Agency,
@@ -389,11 +413,7 @@ def overview(
     reports: dict[int, completeness.Counts] = {}
     period_counts: completeness.Counts | None = None
     if period is not None:
-        by_child = completeness.completeness_by_child(
-            user, period=period, agency=agency, resolution=resolution
-        )
-        reports = {a.pk: c for a, c in by_child}
-        period_counts = _sum_counts([c for _a, c in by_child])
+        reports, period_counts = _completeness(user, period, agency, resolution, [c.pk for c in children])
     rows = _child_rows(children, child_rows, resolution, reports)
     offset = max(0, offset)
     if rows and offset >= len(rows):  # past the end: the last page

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -43,27 +44,41 @@ def kept_periods(today: dt.date) -> QuerySet[ReportingPeriod]:
     ).order_by("start", "kind")
 
 
+def _vector(tally: tuple[str, bool, bool] | None) -> tuple[int, ...]:
+    """One expected pair counted by ``Counts.add``, as the tuple of COUNT_FIELDS."""
+    counts = Counts()
+    counts.add(tally)
+    return dataclasses.astuple(counts)
+
+
 def compute_period(
     period: ReportingPeriod, resolution_ids: Iterable[int] | None = None
-) -> dict[tuple[int, str], Counts]:
-    """{(resolution id, agency path): counts} for every subtree owing a report of ``period``."""
-    by_lead: dict[tuple[int, str], Counts] = {}
-    for resolution_id, path, tally in tallies(period, resolution_ids=resolution_ids):
-        by_lead.setdefault((resolution_id, path), Counts()).add(tally)
-    out: dict[tuple[int, str], Counts] = {}
-    for (resolution_id, path), counts in by_lead.items():
+) -> dict[tuple[int, str], list[int]]:
+    """{(resolution id, agency path): counts in COUNT_FIELDS order} for every subtree owing a
+    report of ``period``: each pair counted once per reporting agency, then added to its
+    ancestors (far fewer reporting agencies than pairs)."""
+    by_lead: Counter[tuple[int, str, tuple[str, bool, bool] | None]] = Counter(
+        tallies(period, resolution_ids=resolution_ids)
+    )
+    vectors: dict[tuple[str, bool, bool] | None, tuple[int, ...]] = {}
+    out: dict[tuple[int, str], list[int]] = {}
+    width = len(COUNT_FIELDS)
+    for (resolution_id, path, tally), n in by_lead.items():
+        vector = vectors.get(tally)
+        if vector is None:
+            vector = vectors[tally] = _vector(tally)
         for k in range(1, len(path) // PATH_STEP + 1):
             key = (resolution_id, path[: k * PATH_STEP])
             total = out.get(key)
             if total is None:
-                total = out[key] = Counts()
-            for name in COUNT_FIELDS:
-                setattr(total, name, getattr(total, name) + getattr(counts, name))
+                total = out[key] = [0] * width
+            for i in range(width):
+                total[i] += vector[i] * n
     return out
 
 
 def _write(
-    period: ReportingPeriod, figures: dict[tuple[int, str], Counts], resolution_ids: set[int] | None
+    period: ReportingPeriod, figures: dict[tuple[int, str], list[int]], resolution_ids: set[int] | None
 ) -> int:
     """Make the stored rows of ``period`` (of these resolutions, or all) equal ``figures``."""
     now = clock.now()
@@ -81,7 +96,7 @@ def _write(
     created: list[CompletenessRollup] = []
     changed: list[CompletenessRollup] = []
     for (resolution_id, path), counts in figures.items():
-        columns = {name: getattr(counts, name) for name in COUNT_FIELDS}
+        columns = dict(zip(COUNT_FIELDS, counts, strict=True))
         row = stored.pop((resolution_id, path), None)
         if row is not None and row[4:] == tuple(columns.values()):
             continue
@@ -113,12 +128,16 @@ def refresh(periods: Iterable[ReportingPeriod], resolution_ids: Iterable[int] | 
     return sum(_write(p, compute_period(p, wanted), wanted) for p in periods)
 
 
-def refresh_window(today: dt.date, resolution_ids: Iterable[int] | None = None) -> int:
-    """Recompute every kept period (of these resolutions, or all) and drop the rows of periods that
-    left the window."""
+def refresh_window(today: dt.date, *, full: bool = True) -> int:
+    """Drop the rows of the periods that left the window and count the periods that entered it;
+    with ``full`` recount every kept period (what a rebuild, a merger or a bulk load needs). The
+    expected reports of a period do not depend on the day, so a new day needs only the former."""
     kept = list(kept_periods(today))
     dropped, _ = CompletenessRollup.objects.exclude(period_id__in=[p.pk for p in kept]).delete()
-    return dropped + refresh(kept, resolution_ids)
+    if not full:
+        present = set(CompletenessRollup.objects.values_list("period_id", flat=True).distinct())
+        kept = [p for p in kept if p.pk not in present]
+    return dropped + refresh(kept)
 
 
 def refresh_reports(pairs: set[tuple[int, int]], today: dt.date) -> int:

@@ -9,7 +9,8 @@ from django.db.models import QuerySet
 
 from resmon.core.access import get_visible_or_404, visible_to
 
-from .models import FoldState, ProgressRollup
+from . import completeness
+from .models import CompletenessRollup, FoldState, ProgressRollup
 
 
 def progress_rollups(
@@ -33,6 +34,23 @@ def progress_rollup(user: Any, *, agency: Any, resolution: Any) -> ProgressRollu
         agency_id=getattr(agency, "pk", agency),
         resolution_id=getattr(resolution, "pk", resolution),
     )
+
+
+def completeness_rollups(
+    user: Any, *, period: Any, resolution: Any = None, within: str | None = None
+) -> QuerySet[CompletenessRollup] | None:
+    """The completeness rows of ``period`` the user may see (of one resolution or all, of the
+    subtrees inside path ``within``), or None when the cache does not hold that period (too old,
+    not begun when last counted, or never built): the caller counts live then."""
+    state = fold_state()
+    if state is None or not completeness.covered(period, state.completeness_from, state.as_of):
+        return None
+    qs = visible_to(user, CompletenessRollup.objects.filter(period_id=getattr(period, "pk", period)))
+    if resolution is not None:
+        qs = qs.filter(resolution_id=getattr(resolution, "pk", resolution))
+    if within:
+        qs = qs.filter(agency_path__startswith=within)
+    return qs
 
 
 def fold_state() -> FoldState | None:

@@ -237,13 +237,21 @@ def touched_reports(entries: Iterable[AuditEntry]) -> set[tuple[int, int]]:
     return found
 
 
-def _refresh_completeness(state: FoldState, today: dt.date, touched: set[int] | None, reports: set) -> None:
-    """The completeness rows: a full count of the window on a new day (or when everything is
-    touched), else the kept periods of the touched resolutions and the touched reports' periods."""
+def _refresh_completeness(
+    state: FoldState, today: dt.date, touched: set[int] | None, reports: set, new_day: bool
+) -> None:
+    """The completeness rows: every kept period recounted when the audit rows touch everything (a
+    merger, a bulk load) or nothing was built yet; else, on a new day, the window moves (periods
+    that left it dropped, those that entered counted: expected reports do not depend on the day),
+    and the kept periods of the touched resolutions and the touched reports' periods are
+    recounted."""
     if touched is None or state.completeness_from is None:
         completeness.refresh_window(today)
         state.completeness_from = completeness.window_start(today)
         return
+    if new_day:
+        completeness.refresh_window(today, full=False)
+        state.completeness_from = completeness.window_start(today)
     if touched:
         completeness.refresh(completeness.kept_periods(today), touched)
     completeness.refresh_reports({(p, r) for p, r in reports if r not in touched}, today)
@@ -259,9 +267,9 @@ def fold(batch: int = FOLD_BATCH) -> int:
         new_day = state.as_of != today
         if not entries and not new_day:
             return 0
-        touched = None if new_day else touched_resolutions(entries)
-        refresh(all_resolution_ids() if touched is None else touched, today)
-        _refresh_completeness(state, today, touched, touched_reports(entries))
+        touched = touched_resolutions(entries)
+        refresh(all_resolution_ids() if touched is None or new_day else touched, today)
+        _refresh_completeness(state, today, touched, touched_reports(entries), new_day)
         if entries:
             state.last_seq = entries[-1].seq or state.last_seq
         state.as_of, state.folded_at = today, clock.now()
