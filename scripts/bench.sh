@@ -24,4 +24,9 @@ if [ "${1:-}" = rollups ]; then
   shift
   exec "$PY" bench/rollups.py "$@"
 fi
+# scripts/bench.sh dashboard [options]: the national dashboard API under load (bench/dashboard_load.py)
+if [ "${1:-}" = dashboard ]; then
+  shift
+  exec "$PY" bench/dashboard_load.py "$@"
+fi
 exec "$PY" bench/run.py "$@"
