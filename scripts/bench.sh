@@ -29,4 +29,24 @@ if [ "${1:-}" = dashboard ]; then
   shift
   exec "$PY" bench/dashboard_load.py "$@"
 fi
+# scripts/bench.sh alerts [options]: the early warnings at national scale, refresh and list (bench/alerts.py)
+if [ "${1:-}" = alerts ]; then
+  shift
+  exec "$PY" bench/alerts.py "$@"
+fi
+# scripts/bench.sh trends [options]: trends and compare at national scale, read-only on resmon_national (bench/trends.py)
+if [ "${1:-}" = trends ]; then
+  shift
+  exec "$PY" bench/trends.py "$@"
+fi
+# scripts/bench.sh bottlenecks [options]: the bottleneck ranking over the whole country, its pages (bench/bottlenecks.py)
+if [ "${1:-}" = bottlenecks ]; then
+  shift
+  exec "$PY" bench/bottlenecks.py "$@"
+fi
+# scripts/bench.sh monitoring [options]: the daily forecast and warning run at national scale (bench/monitoring.py)
+if [ "${1:-}" = monitoring ]; then
+  shift
+  exec "$PY" bench/monitoring.py "$@"
+fi
 exec "$PY" bench/run.py "$@"

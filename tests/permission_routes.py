@@ -63,6 +63,11 @@ ROUTES: dict[str, Route] = {
     # page is for system administrators
     "dashboards:kpis": Route(PAGE, obj="period", lists=("task",)),
     "dashboards:kpi_rule": Route(PAGE, sysadmin=True),
+    # --- compare agencies on one indicator, and trends over time (tests/dashboards/test_compare.py,
+    # test_trends.py): the URL names no object; without an indicator the compare page asks for one
+    # and the API answers 400 naming the field; an agency outside the scope is a 404 there
+    "dashboards:compare": Route(PAGE, lists=("task",)),
+    "dashboards:trends": Route(PAGE, lists=("task",)),
     # --- reporting pages (objects: tests/reporting/matrix_helpers.py, sent reports in three scopes);
     # writes are refused, invalid or against a stale version: the page answers with the message
     "reporting:hub": Route(PAGE),
@@ -378,6 +383,9 @@ ROUTES: dict[str, Route] = {
     "api:completeness_missing": Route(API, ok=(400,)),
     "api:dashboard": Route(API),
     "api:dashboard_kpis": Route(API, obj="period", lists=("kpi",)),
+    # compare / trends (see the pages above): the compare API needs an indicator (400 without one)
+    "api:dashboard_compare": Route(API, ok=(400,)),
+    "api:dashboard_trends": Route(API),
     # the band rule: read by everyone signed in; impossible thresholds (at risk above on track): system
     # administrators get the 400 naming the field, others 403 (tests/planning/test_bands.py)
     "api:get_kpi_band_rule": Route(API),
@@ -396,6 +404,153 @@ ROUTES: dict[str, Route] = {
     # the API answers the 400 naming the field
     "exports:verify": Route(PAGE),
     "api:verify_pdf_signature": Route(API, method="POST", data={}, ok=(400,)),
+    # --- monitoring.bottlenecks (tests/monitoring/bottlenecks): everyone signed in sees the bottlenecks
+    # among the tasks visible to them; an agency outside the scope (and blocking nothing they see) is a 404
+    "bottlenecks:ranking": Route(PAGE, lists=("task",)),
+    "bottlenecks:links": Route(PAGE, lists=("task",)),
+    "bottlenecks:graph": Route(PAGE, lists=("task",)),
+    "bottlenecks:agency": Route(PAGE, obj="agency", lists=("task",)),
+    "api:list_bottlenecks": Route(API),
+    "api:list_bottleneck_links": Route(API),
+    "api:get_agency_bottlenecks": Route(API, obj="agency"),
+    # --- a coordinating agency's part of a task (planning.services.coordination; tests in
+    # tests/planning/test_coordination_delivery.py): an agency that does not coordinate the task is a 404
+    "planning:coordination_part": Route(PAGE, obj="task", kwargs={"agency_id": 2**62}, ok=(404,)),
+    "api:list_task_coordinations": Route(API, obj="task"),
+    "api:set_coordination_due": Route(
+        API, obj="task", method="PUT", kwargs={"agency_id": 2**62}, data={"due_date": None}, ok=(404,)
+    ),
+    "api:record_coordination_delivery": Route(
+        API, obj="task", method="POST", kwargs={"agency_id": 2**62}, data={}, ok=(404,)
+    ),
+    "api:undo_coordination_delivery": Route(
+        API, obj="task", method="POST", kwargs={"agency_id": 2**62}, data={"reason": ""}, ok=(404,)
+    ),
+    # --- forecasts (resmon.monitoring.forecasts; tests/monitoring/forecasts): the at-risk list lists
+    # tasks in the scope only; a task's forecast is seen by whoever sees the task (404 otherwise)
+    "forecasts:at_risk": Route(PAGE, lists=("task",)),
+    "api:get_task_forecast": Route(API, obj="task"),
+    "api:list_at_risk": Route(API, lists=("task",)),
+    # --- monitoring.evaluation (tests/monitoring/evaluation; objects: its matrix_helpers.py, the default
+    # quarter's evaluations in four scopes): everyone signed in reads the list of their subtree, the rule
+    # and the Excel file (the lists' scope with data: tests/monitoring/evaluation/test_api.py); an
+    # evaluation outside the scope is a 404. The writes answer a refusal (403), a
+    # validation error (400) or a wrong state (409): nothing changes. Computing names a quarter that does
+    # not exist: 400 for everyone. The rule's PUT: impossible weights, 400 for system administrators.
+    "evaluation:list": Route(PAGE),
+    "evaluation:detail": Route(PAGE, obj="evaluation"),
+    "evaluation:rule": Route(PAGE),
+    "evaluation:export": Route(PAGE),
+    "api:list_evaluations": Route(API, lists=("evaluation",)),
+    "api:export_evaluations": Route(API),
+    "api:get_evaluation": Route(API, obj="evaluation"),
+    "api:compute_evaluations": Route(API, method="POST", data={"period": 2**62}, ok=(400,)),
+    "api:self_assess": Route(
+        API, obj="evaluation", method="POST", data={"level": "", "comment": ""}, ok=(400, 403, 409)
+    ),
+    "api:appraise": Route(
+        API, obj="evaluation", method="POST", data={"level": "", "comment": ""}, ok=(400, 403, 409)
+    ),
+    "api:decide": Route(
+        API,
+        obj="evaluation",
+        method="POST",
+        data={"level": "", "number": "", "date": "2000-01-01"},
+        ok=(400, 403, 409),
+    ),
+    "api:get_evaluation_rule": Route(API),
+    "api:set_evaluation_rule": Route(
+        API,
+        sysadmin=True,
+        method="PUT",
+        data={
+            "weight_on_time": 50,
+            "weight_progress": 50,
+            "weight_kpi": 50,
+            "weight_reporting": 0,
+            "weight_directives": 0,
+            "excellent_from": "90",
+            "good_from": "70",
+            "pass_from": "50",
+            "cap_percent": "20",
+        },
+        ok=(400,),
+    ),
+    # --- monitoring.directives (tests/monitoring/directives; objects: its matrix_helpers.py, open
+    # directives in three scopes already acknowledged and reported, reminders in two): a directive,
+    # a recipient's row or a task outside the scope is a 404. The issue form without a subject is
+    # about the user's own agency (it says who may issue); the reminder form without one goes back to
+    # the list. The writes answer a refusal (403), a validation error (400), a conflict or a stale
+    # version (409): nothing changes. Issuing about, or reminding of, a task that does not exist: 404
+    # (403 first for those who may not issue at all).
+    "directives:list": Route(PAGE),
+    "directives:new": Route(PAGE),
+    "directives:detail": Route(PAGE, obj="directive"),
+    "directives:reminder_list": Route(PAGE),
+    "directives:reminder_new": Route(PAGE, ok=(302,)),
+    "api:list_directives": Route(API, url="/api/v1/directives?box=all", lists=("directive",)),
+    "api:issue_directive": Route(
+        API,
+        method="POST",
+        data={"task": 2**62, "recipients": [2**62], "text": "", "due_date": "2000-01-01"},
+        ok=(403, 404),
+    ),
+    "api:get_directive": Route(API, obj="directive"),
+    "api:close_directive": Route(
+        API, obj="directive", method="POST", data={"version": 999999, "note": ""}, ok=(403, 409)
+    ),
+    "api:withdraw_directive": Route(
+        API, obj="directive", method="POST", data={"version": 999999, "reason": ""}, ok=(403, 409)
+    ),
+    "api:acknowledge_directive": Route(API, obj="directive_recipient", method="POST", ok=(403, 409)),
+    "api:report_on_directive": Route(
+        API, obj="directive_recipient", method="POST", data={"text": ""}, ok=(403, 409)
+    ),
+    "api:list_reminders": Route(API, url="/api/v1/reminders?box=all", lists=("reminder",)),
+    "api:list_task_reminders": Route(API, obj="task"),
+    "api:send_reminder": Route(API, method="POST", data={"task": 2**62, "message": ""}, ok=(404,)),
+    # --- monitoring.alerts (tests/monitoring/alerts; objects: its matrix_helpers.py, open alerts in
+    # three scopes): an alert outside the scope is a 404. The rule is read by everyone signed in; an
+    # impossible one (a due-soon window of 0 days) is a 400 naming the field for system
+    # administrators, a 403 for the others. Acknowledging without a comment: 400 for those who may
+    # acknowledge, 403 for the others; nothing changes.
+    "alerts:list": Route(PAGE, lists=("task",)),
+    "alerts:rules": Route(PAGE),
+    "alerts:detail": Route(PAGE, obj="alert"),
+    "api:list_alerts": Route(API, url="/api/v1/alerts?state=all", lists=("alert",)),
+    "api:get_alert": Route(API, obj="alert"),
+    "api:acknowledge_alert": Route(API, obj="alert", method="POST", data={"comment": ""}, ok=(400, 403)),
+    "api:get_alert_rules": Route(API),
+    "api:set_alert_rules": Route(
+        API,
+        sysadmin=True,
+        method="PUT",
+        data={
+            "enabled": ["overdue"],
+            "due_soon_days": 0,
+            "behind_points": 15,
+            "stalled_days": 100,
+            "forecast_p_miss": "0.5",
+            "report_grace_days": 5,
+            "milestone_grace_days": 7,
+            "coordination_grace_days": 7,
+        },
+        ok=(400,),
+    ),
+    # --- exports.stored: documents made in the background and kept for download (everyone signed in
+    # sees their own requests and the scheduled documents in scope; ids that do not exist are a 404
+    # for all, the scope and the requester rule are tested in tests/exports/stored/); asking with an
+    # unknown format is refused with the message (the page goes back to the overview), nothing created
+    "exports:stored_list": Route(PAGE),
+    "exports:stored_request": Route(PAGE, method="POST", data={"format": "exe"}, ok=(302,)),
+    "exports:stored_detail": Route(PAGE, kwargs={"pk": 2**31 - 1}, ok=(404,)),
+    "exports:stored_file": Route(PAGE, kwargs={"pk": 2**31 - 1}, ok=(404,)),
+    "exports:stored_delete": Route(PAGE, method="POST", kwargs={"pk": 2**31 - 1}, ok=(404,)),
+    "api:request_stored_document": Route(API, method="POST", data={"format": "exe"}, ok=(400,)),
+    "api:list_stored_documents": Route(API),
+    "api:get_stored_document": Route(API, kwargs={"document_id": 2**62}, ok=(404,)),
+    "api:download_stored_document": Route(API, kwargs={"document_id": 2**62}, ok=(404,)),
+    "api:delete_stored_document": Route(API, method="DELETE", kwargs={"document_id": 2**62}, ok=(404,)),
     # an unknown path under /api/v1/ is a problem+json 404 for everyone (it reveals nothing)
     "api_not_found": Route(PUBLIC, url="/api/v1/no-such-endpoint", ok=(404,)),
 }

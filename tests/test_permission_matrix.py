@@ -31,6 +31,9 @@ from resmon.catalogue.models import Indicator, ReportingPeriod
 from resmon.core.access import Role
 from resmon.planning import selectors as planning
 from resmon.planning.models import ActionProgram, Task
+from tests.monitoring.alerts import matrix_helpers as alert_matrix
+from tests.monitoring.directives import matrix_helpers as directive_matrix
+from tests.monitoring.evaluation import matrix_helpers as evaluation_matrix
 from tests.notifications.helpers import matrix_notifications, matrix_visible_notifications
 from tests.permission_routes import API, PAGE, PUBLIC, ROUTES, Route
 from tests.planning.kpi_helpers import matrix_objects, matrix_visible_ids
@@ -110,6 +113,12 @@ def objects_of(world, kind: str) -> list[Any]:
         return matrix_objects(world, kind)
     if kind in reporting_matrix.KINDS:
         return reporting_matrix.matrix_objects(world, kind)
+    if kind in directive_matrix.KINDS:
+        return directive_matrix.matrix_objects(world, kind)
+    if kind in alert_matrix.KINDS:  # monitoring.alerts
+        return alert_matrix.matrix_objects(world, kind)
+    if kind in evaluation_matrix.KINDS:  # monitoring.evaluation
+        return evaluation_matrix.matrix_objects(world, kind)
     if kind == "notification":
         return matrix_notifications(world)
     if kind == "user":
@@ -136,6 +145,12 @@ def visible_ids(user: User, kind: str) -> set[int]:
         return matrix_visible_ids(user, kind)
     elif kind in reporting_matrix.KINDS:
         return reporting_matrix.matrix_visible_ids(user, kind)
+    elif kind in directive_matrix.KINDS:
+        return directive_matrix.matrix_visible_ids(user, kind)
+    elif kind in alert_matrix.KINDS:  # monitoring.alerts
+        return alert_matrix.matrix_visible_ids(user, kind)
+    elif kind in evaluation_matrix.KINDS:  # monitoring.evaluation
+        return evaluation_matrix.matrix_visible_ids(user, kind)
     elif kind == "notification":
         return matrix_visible_notifications(user)
     elif kind == "user":

@@ -58,7 +58,9 @@ INSTALLED_APPS = [
     "resmon.rollups",
     "resmon.monitoring.forecasts",
     "resmon.monitoring.alerts",
+    "resmon.monitoring.bottlenecks",
     "resmon.monitoring.directives",
+    "resmon.monitoring.evaluation",
     "resmon.dashboards",
     "resmon.exports",
     "resmon.web",
@@ -235,6 +237,18 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # commands in this order, once a day at DAILY_RUN_AT (Asia/Ho_Chi_Minh, HH:MM).
 DAILY_RUN_AT = os.environ.get("RESMON_DAILY_RUN_AT", "05:30")
 DAILY_JOBS = ["forecast", "run_alerts", "send_reminders", "generate_period_documents", "send_digests"]
+
+# Reminders (đôn đốc; the `send_reminders` job): the lead agency of a task, the recipients of a
+# directive and an agency owing a period report are reminded these many days before the due date
+# (a week ahead, then the day before: each once), and on the day after it is missed; after
+# RESMON_ESCALATE_AFTER_DAYS overdue (0: never) the supervising level (the agency that assigned
+# the task, issued the directive or accepts the report) is told who is overdue. A reminder whose
+# day is more than RESMON_REMINDER_CATCH_UP_DAYS past is not sent late (no flood on a first run).
+RESMON_REMIND_BEFORE_DAYS = tuple(
+    int(d) for d in os.environ.get("RESMON_REMIND_BEFORE_DAYS", "7,1").split(",") if d.strip()
+)
+RESMON_ESCALATE_AFTER_DAYS = int(os.environ.get("RESMON_ESCALATE_AFTER_DAYS", "14"))
+RESMON_REMINDER_CATCH_UP_DAYS = int(os.environ.get("RESMON_REMINDER_CATCH_UP_DAYS", "7"))
 
 # Audit chain checkpoints: the head of the hash chain, HMAC-signed, in a file outside the database.
 AUDIT_CHECKPOINT_PATH = Path(os.environ.get("AUDIT_CHECKPOINT_PATH", DATA_DIR / "audit-checkpoints.jsonl"))

@@ -12,5 +12,10 @@ urlpatterns = [
     path("audit/", include("resmon.audit.urls")),
     path("dashboards/", include("resmon.dashboards.urls")),
     path("exports/", include("resmon.exports.urls")),
+    path("monitoring/alerts/", include("resmon.monitoring.alerts.urls")),
+    path("monitoring/forecasts/", include("resmon.monitoring.forecasts.urls")),
+    path("monitoring/bottlenecks/", include("resmon.monitoring.bottlenecks.urls")),
+    path("monitoring/evaluation/", include("resmon.monitoring.evaluation.urls")),
+    path("monitoring/directives/", include("resmon.monitoring.directives.urls")),
     path("", include("resmon.web.urls")),
 ]

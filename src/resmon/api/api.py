@@ -25,8 +25,14 @@ from resmon.agencies.api import router as agencies_router
 from resmon.catalogue.api import router as catalogue_router
 from resmon.catalogue.api_periods import router as periods_router
 from resmon.dashboards.api import router as dashboards_router
+from resmon.dashboards.api_compare import router as dashboards_compare_router
 from resmon.dashboards.api_kpis import router as dashboards_kpis_router
 from resmon.exports.api import router as exports_router
+from resmon.monitoring.alerts.api import router as alerts_router
+from resmon.monitoring.bottlenecks.api import router as bottlenecks_router
+from resmon.monitoring.directives.api import router as directives_router
+from resmon.monitoring.evaluation.api import router as evaluation_router
+from resmon.monitoring.forecasts.api import router as forecasts_router
 from resmon.notifications.api import router as notifications_router
 from resmon.planning.api import router as planning_router
 from resmon.reporting.api import router as reporting_router
@@ -111,4 +117,10 @@ api.add_router("", periods_router)
 api.add_router("", reporting_router)
 api.add_router("", dashboards_router)
 api.add_router("", dashboards_kpis_router)
+api.add_router("", dashboards_compare_router)
 api.add_router("", exports_router)
+api.add_router("", bottlenecks_router)
+api.add_router("", evaluation_router)
+api.add_router("", directives_router)
+api.add_router("", forecasts_router)
+api.add_router("", alerts_router)

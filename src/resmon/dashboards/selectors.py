@@ -21,7 +21,7 @@ import datetime as dt
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.utils.translation import gettext as _
 
@@ -31,11 +31,12 @@ from resmon.catalogue import selectors_periods
 from resmon.catalogue.models import PeriodKind, ReportingPeriod
 from resmon.core import clock
 from resmon.core.errors import NotFound, ValidationFailed
+from resmon.monitoring.alerts import selectors as alert_selectors
 from resmon.planning import selectors as planning
 from resmon.planning.models import Resolution
 from resmon.reporting import selectors_completeness as completeness
 from resmon.rollups import selectors as rollups
-from resmon.rollups.models import STATUS_FIELDS, ProgressRollup
+from resmon.rollups.models import STATUS_FIELDS
 
 CHILDREN_PAGE = 50
 SMALL_SAMPLE = 5  # fewer tasks than this: "mẫu nhỏ", ranked after the others
@@ -91,9 +92,20 @@ def _empty_counts() -> dict[str, int]:
     return dict.fromkeys(STATUS_FIELDS, 0)
 
 
-def _add(total: dict[str, int], row: ProgressRollup) -> None:
+class _Row(NamedTuple):
+    """A roll-up row as the read model needs it (plain values: no model instances, no joins)."""
+
+    agency_id: int
+    resolution_id: int
+    progress: Decimal | None
+    tasks: int
+    counts: dict[str, int]
+    computed_at: dt.datetime | None
+
+
+def _add(total: dict[str, int], row: _Row) -> None:
     for name in STATUS_FIELDS:
-        total[name] += getattr(row, name)
+        total[name] += row.counts[name]
 
 
 # --- the read model ------------------------------------------------------------------------------
@@ -185,6 +197,7 @@ class Overview:
     national: bool = False
     has_children: bool = False
     resolutions: list[Resolution] = field(default_factory=list)  # the progress columns of children
+    open_alerts: int | None = None  # open alerts concerning agencies of the subtree (monitoring.alerts)
 
     @property
     def ranking_refused(self) -> bool:
@@ -276,16 +289,26 @@ def breadcrumb(user: Any, agency: Agency, top: Agency | None) -> list[Agency]:
 
 
 def _rows(
-    user: Any, agency_ids: list[int], resolution: Resolution | None, within: str
-) -> list[ProgressRollup]:
+    user: Any, agency_ids: list[int], resolution: Resolution | None, within: str, *, stamped: bool = False
+) -> list[_Row]:
+    """The roll-up rows of these agencies (one query of plain values; ``stamped``: with the time
+    each was computed)."""
     if not agency_ids:
         return []
-    qs = rollups.progress_rollups(user, resolution=resolution, within=within)
-    return list(qs.filter(agency_id__in=agency_ids))
+    qs = rollups.progress_rollups(user, resolution=resolution, within=within).filter(agency_id__in=agency_ids)
+    width = len(STATUS_FIELDS)
+    fields = ["agency_id", "resolution_id", "progress", "tasks", *STATUS_FIELDS]
+    out = []
+    for values in qs.values_list(*fields, *(["computed_at"] if stamped else [])):
+        agency_id, resolution_id, progress, tasks, *rest = values
+        counts = dict(zip(STATUS_FIELDS, rest[:width], strict=True))
+        out.append(_Row(agency_id, resolution_id, progress, tasks, counts, rest[width] if stamped else None))
+    return out
 
 
-def _by_resolution(rows: list[ProgressRollup], resolution: Resolution | None) -> list[ResolutionFigures]:
-    figures = [ResolutionFigures(r.resolution, r.progress, r.tasks, r.counts()) for r in rows]
+def _by_resolution(rows: list[_Row], resolution: Resolution | None) -> list[ResolutionFigures]:
+    known = Resolution.objects.in_bulk(sorted({r.resolution_id for r in rows}))
+    figures = [ResolutionFigures(known[r.resolution_id], r.progress, r.tasks, r.counts) for r in rows]
     if resolution is not None and not figures:
         figures = [ResolutionFigures(resolution, None, 0, _empty_counts())]
     return figures
@@ -293,11 +316,11 @@ def _by_resolution(rows: list[ProgressRollup], resolution: Resolution | None) ->
 
 def _child_rows(
     children: list[Agency],
-    rows: list[ProgressRollup],
+    rows: list[_Row],
     resolution: Resolution | None,
     reports: dict[int, completeness.Counts],
 ) -> list[ChildRow]:
-    by_agency: dict[int, list[ProgressRollup]] = {}
+    by_agency: dict[int, list[_Row]] = {}
     for row in rows:
         by_agency.setdefault(row.agency_id, []).append(row)
     out = []
@@ -401,7 +424,7 @@ def overview(
     """The dashboard of ``agency``'s subtree (already checked visible: :func:`pick_agency`) for one
     resolution or all (None) and a reporting period (None: no completeness figures)."""
     top = top_agency(user)
-    own_rows = _rows(user, [agency.pk], resolution, agency.path)
+    own_rows = _rows(user, [agency.pk], resolution, agency.path, stamped=True)
     by_resolution = _by_resolution(own_rows, resolution)
     total = _empty_counts()
     for row in own_rows:
@@ -419,7 +442,7 @@ def overview(
     if rows and offset >= len(rows):  # past the end: the last page
         offset = (len(rows) - 1) // limit * limit
     national = agency.depth == 1
-    computed = [r.computed_at for r in own_rows]
+    computed = [r.computed_at for r in own_rows if r.computed_at is not None]
     return Overview(
         agency=agency,
         top=top,
@@ -445,4 +468,5 @@ def overview(
         national=national,
         has_children=bool(children),
         resolutions=[f.resolution for f in by_resolution],
+        open_alerts=alert_selectors.open_alert_total(user, agency=agency, resolution=resolution),
     )

@@ -61,6 +61,12 @@ class Links:
             params["resolution"] = self.resolution.pk
         return reverse("web:task_list") + "?" + urlencode({**params, **extra})
 
+    def alerts(self, agency: Any) -> str:
+        params: dict[str, Any] = {"agency": agency.pk}
+        if self.resolution is not None:
+            params["resolution"] = self.resolution.pk
+        return reverse("alerts:list") + "?" + urlencode(params)
+
     def missing_reports(self, agency: Any, period: Any) -> str:
         query = urlencode({"period": period.pk, "agency": agency.pk})
         return reverse("reporting:completeness") + "?" + query + "#missing"
@@ -152,6 +158,7 @@ def overview(request):
         "o": o,
         "errors": errors,
         "headline": _headline(o, links),
+        "alerts_number": {"value": o.open_alerts, "url": links.alerts(agency)},  # monitoring.alerts
         "crumbs": [(a, links.dashboard(a)) for a in o.crumbs],
         "children": [(c, links.dashboard(c.agency), c.progress_list(o.resolutions)) for c in o.children],
         "tiles": [(t, links.dashboard(t.agency)) for t in o.provinces or []],

@@ -27,6 +27,16 @@ class Kind(models.TextChoices):
     EXPLANATION_ANSWERED = "explanation_answered", _("Explanation answered")
     PROPOSAL_RECEIVED = "proposal_received", _("Proposal received")
     PROPOSAL_ANSWERED = "proposal_answered", _("Proposal answered")
+    # directives and reminders (monitoring.directives)
+    DIRECTIVE_ISSUED = "directive_issued", _("Directive received")
+    DIRECTIVE_UPDATED = "directive_updated", _("Directive acknowledged, reported on, closed or withdrawn")
+    REMINDER = "reminder", _("Reminder")
+    # a coordinating agency's part of a task (planning.services.coordination)
+    COORDINATION_DELIVERED = "coordination_delivered", _("Coordinating agency's part delivered")
+    # early warnings (monitoring.alerts)
+    ALERT_RAISED = "alert_raised", _("Early warning raised")
+    # evaluation of agencies (monitoring.evaluation): a step awaits the next actor, or was decided
+    EVALUATION = "evaluation", _("Evaluation of agencies")
 
 
 class Notification(models.Model):

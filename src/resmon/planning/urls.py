@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import clauses as clause_views
+from .views import coordination as coordination_views
 from .views import excel as excel_views
 from .views import kpis as kpi_views
 from .views import programs as program_views
@@ -77,4 +78,14 @@ urlpatterns += [
 
 urlpatterns += [
     path("programs/<int:pk>/schedule/", schedule_views.program_schedule, name="program_schedule"),
+]
+
+# a coordinating agency's part of a task: its due date and its delivery
+
+urlpatterns += [
+    path(
+        "tasks/<int:pk>/coordinations/<int:agency_id>/",
+        coordination_views.coordination_part,
+        name="coordination_part",
+    ),
 ]

@@ -17,6 +17,7 @@ def navigation(request):
         ("/programs/", "resolutions"),
         ("/tasks/", "tasks"),
         ("/reports/", "reports"),
+        ("/monitoring/alerts/", "alerts"),
         ("/agencies/", "agencies"),
         ("/catalogue/periods/", "periods"),
         ("/catalogue/", "catalogue"),

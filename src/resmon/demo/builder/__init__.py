@@ -19,11 +19,16 @@ from resmon.agencies.models import Agency, AgencyKind
 from resmon.audit.services import record
 from resmon.catalogue.services_periods import generate_periods
 from resmon.core import clock
+from resmon.monitoring.alerts.services import refresh_alerts
+from resmon.monitoring.forecasts.services import refresh_forecasts
 from resmon.planning.models import ActionProgram, Resolution, Task, TaskCoordination
 from resmon.reporting.models import PeriodReport
 from resmon.restructuring.replay import read_rows, replay_merger
 from resmon.rollups import services as rollups
 
+from .coordination import add_parts_and_dependencies
+from .directives import build_directives
+from .evaluations import build_evaluations
 from .former import build_former
 from .indicators import seed_indicators
 from .people import DOCUMENTED_USERNAMES, create_accounts, documented_accounts
@@ -103,8 +108,14 @@ def load(
         counts = current_counts()
         record(None, "demo.loaded", None, object_type="demo", object_repr="Demo data set", after=counts)
         phase("period reports and audit")
+        add_parts_and_dependencies(today, seed)  # coordination parts' dates and dependencies (bottlenecks)
         rollups.rebuild()  # the dashboards' figures, ready before the first page view
         phase("roll-ups")
+        refresh_forecasts(today)  # the forecasts first: the warning rules read them
+        refresh_alerts(today)  # the early warnings, as the daily job raises them (monitoring.alerts)
+        phase("forecasts and alerts")
+        build_directives(today)  # directives and reminders in realistic states (monitoring.directives)
+        build_evaluations()  # 2026-Q3 evaluations of the 34 provinces, steps taken (monitoring.evaluation)
     return counts
 
 

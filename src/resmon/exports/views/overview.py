@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
@@ -25,10 +26,21 @@ def _download(request, fmt: str):
     try:
         file = download_overview(request.user, fmt, **params)
     except ValidationFailed as exc:
-        messages.error(
-            request,
-            _("%(message)s Nothing was downloaded.") % {"message": exc.message},
-        )
+        message = _("%(message)s Nothing was downloaded.") % {"message": exc.message}
+        if exc.code == "selection_too_large":
+            # too large for one request, not for a background job: say where that is
+            messages.error(
+                request,
+                format_html(
+                    '{} {} <a href="{}">{}</a>',
+                    message,
+                    _("You can also make it in the background: “Create in the background” on this page."),
+                    reverse("exports:stored_list"),
+                    _("Documents created"),
+                ),
+            )
+        else:
+            messages.error(request, message)
         # back to the overview with the filters that stand (an unknown resolution or period dropped)
         dropped = exc.field if exc.field in ("resolution", "period") else None
         keep = {k: v for k, v in params.items() if v and k != dropped}

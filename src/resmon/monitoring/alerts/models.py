@@ -7,7 +7,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from resmon.core.models import TimeStamped
+from resmon.core.models import TimeStamped, Versioned
+
+RULE_SINGLETON_ID = 1
 
 
 class AlertKind(models.TextChoices):
@@ -66,6 +68,17 @@ class Alert(TimeStamped):
     period = models.ForeignKey(
         "catalogue.ReportingPeriod", on_delete=models.PROTECT, null=True, blank=True, related_name="alerts"
     )
+    program = models.ForeignKey(
+        "planning.ActionProgram", on_delete=models.CASCADE, null=True, blank=True, related_name="alerts"
+    )
+    report = models.ForeignKey(
+        "reporting.PeriodReport", on_delete=models.CASCADE, null=True, blank=True, related_name="alerts"
+    )
+    # copies of the two agencies' paths, kept by the daily job: the scope of a list is then two
+    # indexed prefix matches on this table instead of an OR across two joins (a province's list
+    # at national scale: ~1 s -> a few ms)
+    agency_path = models.CharField(max_length=255, editable=False, default="")
+    supervisor_path = models.CharField(max_length=255, editable=False, default="")
     params = models.JSONField(default=dict, blank=True)
     raised_on = models.DateField(_("raised on"))
     last_seen_on = models.DateField(_("last confirmed on"))
@@ -76,7 +89,7 @@ class Alert(TimeStamped):
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
     ack_comment = models.TextField(_("comment"), blank=True)
 
-    scope_paths = ("agency__path", "supervisor__path")
+    scope_paths = ("agency_path", "supervisor_path")
     scope_resolution = "resolution_id"
 
     class Meta:
@@ -87,12 +100,69 @@ class Alert(TimeStamped):
             )
         ]
         indexes = [
+            models.Index(
+                fields=["agency_path"],
+                condition=models.Q(cleared_on__isnull=True),
+                opclasses=["varchar_pattern_ops"],
+                name="alert_open_agency_path",
+            ),
+            models.Index(
+                fields=["supervisor_path"],
+                condition=models.Q(cleared_on__isnull=True),
+                opclasses=["varchar_pattern_ops"],
+                name="alert_open_supervisor_path",
+            ),
+            models.Index(fields=["resolution", "cleared_on"]),
             models.Index(fields=["agency", "cleared_on"]),
+            models.Index(fields=["supervisor", "cleared_on"]),
             models.Index(fields=["task", "cleared_on"]),
             models.Index(fields=["kind", "cleared_on"]),
+            models.Index(fields=["cleared_on", "raised_on", "id"], name="alert_open_newest"),
         ]
         verbose_name = _("alert")
         verbose_name_plural = _("alerts")
 
     def __str__(self) -> str:
         return self.key
+
+    @property
+    def sentence(self) -> str:
+        """What the alert says, in the reader's language, from its stored numbers."""
+        from .rules import sentence
+
+        return sentence(self.kind, self.params)
+
+    @property
+    def is_open(self) -> bool:
+        return self.cleared_on is None
+
+
+class WarningRule(Versioned):
+    """The thresholds of the warning rules: one row (id 1) set by system administrators; without it
+    the defaults of ``rules.RuleConfig`` apply. Read by everyone signed in ("the rule written on
+    the page"); the daily job reads it through ``selectors.current_rule``."""
+
+    enabled_kinds = models.JSONField(_("rules in force"), default=list, blank=True)
+    due_soon_days = models.PositiveSmallIntegerField(_("due-soon window (days)"))
+    behind_points = models.PositiveSmallIntegerField(_("behind tolerance (percentage points)"))
+    stalled_days = models.PositiveSmallIntegerField(_("stalled after (days without progress)"))
+    forecast_p_miss = models.DecimalField(_("forecast probability threshold"), max_digits=3, decimal_places=2)
+    report_grace_days = models.PositiveSmallIntegerField(_("report missing after (days past due)"))
+    milestone_grace_days = models.PositiveSmallIntegerField(_("milestone missed after (days past due)"))
+    coordination_grace_days = models.PositiveSmallIntegerField(_("coordination late after (days past due)"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_by_name = models.CharField(max_length=150, blank=True)
+
+    scope_public = True  # the rule is written on the alert pages for everyone
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=RULE_SINGLETON_ID), name="warning_rule_singleton")
+        ]
+        verbose_name = _("warning rule")
+        verbose_name_plural = _("warning rule")
+
+    def __str__(self) -> str:
+        return f"warning rule v{self.version}"

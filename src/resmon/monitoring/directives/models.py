@@ -53,11 +53,17 @@ class Directive(Versioned):
     close_note = models.TextField(_("note on closing"), blank=True)
     updated_by_name = models.CharField(max_length=150, blank=True)
 
+    # seen by the issuing agency's side, the recipients' side, and the resolution's steering committee
     scope_paths = ("issuing_agency__path",)
     scope_paths_many = ("recipients__agency__path",)
+    scope_resolution = "resolution_id"
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["issuing_agency", "status"], name="directive_issuer_status"),
+            models.Index(fields=["status", "due_date"], name="directive_status_due"),
+        ]
         verbose_name = _("directive")
         verbose_name_plural = _("directives")
 
@@ -81,11 +87,13 @@ class DirectiveRecipient(models.Model):
     )
 
     scope_paths = ("agency__path", "directive__issuing_agency__path")
+    scope_resolution = "directive__resolution_id"
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["directive", "agency"], name="uniq_directive_recipient")
         ]
+        indexes = [models.Index(fields=["agency", "reported_at"], name="recipient_agency_reported")]
         verbose_name = _("recipient of a directive")
         verbose_name_plural = _("recipients of directives")
 
@@ -129,9 +137,14 @@ class Reminder(TimeStamped):
     message = models.TextField(_("message"))
 
     scope_paths = ("agency__path", "escalated_to__path")
+    scope_resolution = "task__resolution_id"
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["agency", "created_at"], name="reminder_agency_created"),
+            models.Index(fields=["escalated_to", "created_at"], name="reminder_escalated_created"),
+        ]
         verbose_name = _("reminder")
         verbose_name_plural = _("reminders")
 

@@ -14,6 +14,7 @@ class Method(models.TextChoices):
     DAMPED = "damped", _("Damped trend")
     SMOOTHING = "smoothing", _("Exponential smoothing")
     DONE = "done", _("Completed")
+    ROLLUP = "rollup", _("From its sub-tasks")
     INSUFFICIENT = "insufficient", _("Not enough data")
 
 
@@ -27,6 +28,13 @@ class TaskForecast(models.Model):
     high_on = models.DateField(_("80% interval to"), null=True, blank=True)
     p_miss = models.DecimalField(
         _("probability of missing the deadline"), max_digits=5, decimal_places=4, null=True, blank=True
+    )
+    rate = models.DecimalField(
+        _("pace (percentage points per 30 days)"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    last_report_on = models.DateField(_("last accepted report dated"), null=True, blank=True)
+    last_percent = models.DecimalField(
+        _("percent in the last accepted report"), max_digits=5, decimal_places=2, null=True, blank=True
     )
     computed_at = models.DateTimeField(_("computed at"))
 

@@ -2,7 +2,7 @@
 
 from ninja import Router
 
-from . import band_rule, excel, kpis, programs, schedule, tasks, tree
+from . import band_rule, coordination, excel, kpis, programs, schedule, tasks, tree
 
 router = Router()
 router.add_router("", tasks.router)
@@ -12,3 +12,4 @@ router.add_router("", programs.router)
 router.add_router("", excel.router)
 router.add_router("", schedule.router)
 router.add_router("", band_rule.router)
+router.add_router("", coordination.router)

@@ -24,6 +24,7 @@ from resmon.core.errors import PermissionRefused
 
 from .. import excel_format as fmt
 from ..models import ActionProgram, Task, TaskCoordination
+from .coordination import carry_part_dates
 from .excel_checks import validate_rows
 from .excel_export import export_filename, export_program, tree_order
 from .excel_rows import CellError, ImportRejected, ParsedRow, read_workbook
@@ -260,6 +261,7 @@ def _apply(
             to_update, [*sorted(updated_fields), "version", "updated_by_name", "updated_at"], batch_size=500
         )
     if replaced_coordinations:
+        carry_part_dates(replaced_coordinations, new_coordinations)
         TaskCoordination.objects.filter(task_id__in=replaced_coordinations).delete()
     TaskCoordination.objects.bulk_create(new_coordinations, batch_size=1000)
     through = Task.clauses.through

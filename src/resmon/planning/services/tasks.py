@@ -211,9 +211,9 @@ def update_task(
     task.updated_by_name = actor.get_username()
     task.save()
     if coordinating is not None:
-        task.coordinations.all().delete()
-        for agency, sub_deliverable in coordinating:
-            task.coordinations.create(agency=agency, sub_deliverable=sub_deliverable)
+        from .coordination import replace_coordinations
+
+        replace_coordinations(task, coordinating)  # staying agencies keep their parts' dates
     record(
         actor,
         "planning.task_updated",

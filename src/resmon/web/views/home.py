@@ -7,6 +7,8 @@ from django.utils.translation import gettext as _
 
 from resmon.core import clock
 from resmon.core.views import page
+from resmon.monitoring.alerts import selectors as alert_selectors
+from resmon.monitoring.directives import selectors as directive_selectors
 from resmon.planning import selectors as planning
 from resmon.planning import selectors_kpis
 from resmon.planning.status import TaskStatus
@@ -31,6 +33,7 @@ def reporting_work(user) -> list[dict]:
     hub = reverse("reporting:hub")
     proposals = _url("reporting:proposal_list", box="received", status="open")
     explanations = _url("reporting:explanation_list", box="received", status="open")
+    directives = directive_selectors.open_directive_counts(user)
     rows = [
         ("to_prepare", _("Reports to prepare"), queues["to_prepare"], f"{hub}?tab=to_prepare"),
         ("to_approve", _("Reports to approve"), queues["to_approve"], f"{hub}?tab=to_approve"),
@@ -47,6 +50,24 @@ def reporting_work(user) -> list[dict]:
             _("Explanations asked of you"),
             selectors_explanations.open_explanation_count(user),
             explanations,
+        ),
+        (
+            "alerts",
+            _("Alerts not yet handled"),
+            alert_selectors.alerts_for(user, acknowledged=False).order_by().count(),
+            _url("alerts:list", acknowledged="no"),
+        ),
+        (
+            "directives_to_report",
+            _("Directives awaiting your report"),
+            directives["to_report"],
+            _url("directives:list", box="received", status="open"),
+        ),
+        (
+            "directives_awaiting",
+            _("Directives awaiting reports"),
+            directives["awaiting"],
+            _url("directives:list", box="issued", status="open"),
         ),
     ]
     return [{"key": key, "label": label, "count": count, "url": url} for key, label, count, url in rows]
@@ -106,6 +127,8 @@ def home(request):
             "steering": planning.steering_memberships(user),
             "extensions_to_decide": selectors_kpis.extensions_to_decide(user).count(),
             "work": [row for row in reporting_work(user) if row["count"]],
+            "alerts": alert_selectors.attention(user),
+            "alert_counts": alert_selectors.open_alert_counts(user),
             "today": today,
         },
     )

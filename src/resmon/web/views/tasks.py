@@ -35,6 +35,9 @@ ACTION_LABELS = {
     "planning.extension_granted": _("Extension granted"),
     "planning.extension_refused": _("Extension refused"),
     "planning.extension_withdrawn": _("Extension request withdrawn"),
+    "planning.coordination_due_set": _("Coordinating agency's part: due date set"),
+    "planning.coordination_delivered": _("Coordinating agency's part delivered"),
+    "planning.coordination_delivery_undone": _("Coordinating agency's part: delivery undone"),
 }
 HIDDEN_FIELDS = {"version", "updated_at", "created_at", "updated_by_name"}
 
