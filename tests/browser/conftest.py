@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.urls import get_resolver
 
 # Playwright's sync API runs an event loop in this thread; Django would otherwise refuse ORM calls.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -89,6 +90,9 @@ def console() -> ConsoleWatch:
 
 @pytest.fixture
 def context(browser, live_server):
+    # load every URL module (the API routers import the PDF and signing libraries) before the
+    # first page is asked for, so that page is not timed out by seconds of imports
+    get_resolver().url_patterns  # noqa: B018
     ctx = browser.new_context(
         base_url=live_server.url, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh", viewport=DESKTOP
     )
