@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-# the browser fixtures of tests/browser, for test_browser.py here
-from tests.browser.conftest import browser, console, context, page, shot, sign_in  # noqa: F401
 from tests.dashboards.conftest import dworld  # noqa: F401
 from tests.reporting.conftest import rworld  # noqa: F401
 

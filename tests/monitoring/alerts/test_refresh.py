@@ -329,3 +329,21 @@ def test_the_scope_copies_of_the_agency_paths_follow_the_tree(aworld):
     assert (overdue.agency_path, overdue.supervisor_path) == (w.hni_so.path, w.hni.path)
     assert result["updated"] == 1
     assert selectors.alerts_for(w.users["hni_leader"]).filter(pk=overdue.pk).exists()
+
+
+def test_the_management_command_prints_the_counts(aworld):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    set_due(aworld.tasks["hni_so"], dt.date(2026, 2, 1))
+    out = StringIO()
+    call_command("run_alerts", stdout=out)
+    text = out.getvalue()
+    assert text.startswith("alerts as of 2026-03-17: ") and " raised, " in text and " s" in text
+    assert "  overdue: 1 open" in text
+    out = StringIO()
+    call_command("run_alerts", "--as-of", "20/03/2026", stdout=out)
+    assert out.getvalue().startswith("alerts as of 2026-03-20: 0 raised")
+    with pytest.raises(CommandError):
+        call_command("run_alerts", "--as-of", "someday")

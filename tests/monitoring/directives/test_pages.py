@@ -103,6 +103,8 @@ def test_issuing_from_an_agency_and_from_a_warning(dirworld):
         key=f"due_soon_behind:task:{w.tasks['hni_xa'].pk}",
         agency=w.hni_xa_ubnd,
         supervisor=w.hni,
+        agency_path=w.hni_xa_ubnd.path,  # the scope copies the alert job keeps
+        supervisor_path=w.hni.path,
         resolution=w.res,
         task=w.tasks["hni_xa"],
         raised_on=dt.date(2026, 3, 17),

@@ -117,7 +117,16 @@ class Alert(TimeStamped):
             models.Index(fields=["supervisor", "cleared_on"]),
             models.Index(fields=["task", "cleared_on"]),
             models.Index(fields=["kind", "cleared_on"]),
-            models.Index(fields=["cleared_on", "raised_on", "id"], name="alert_open_newest"),
+            # the counts per kind of the open alerts (the list's tabs): an index-only scan
+            models.Index(
+                fields=["kind"], condition=models.Q(cleared_on__isnull=True), name="alert_open_kind"
+            ),
+            # the open alerts newest first (every list's order): a partial index read backwards
+            models.Index(
+                fields=["-raised_on", "-id"],
+                condition=models.Q(cleared_on__isnull=True),
+                name="alert_open_newest",
+            ),
         ]
         verbose_name = _("alert")
         verbose_name_plural = _("alerts")

@@ -124,7 +124,7 @@ def alerts_for(
 def counts_by_kind(qs: QuerySet[Alert]) -> dict[str, int]:
     """How many alerts of ``qs`` there are of each kind (every kind present, in AlertKind order)."""
     counts = dict.fromkeys(AlertKind.values, 0)
-    for kind, n in qs.order_by().values_list("kind").annotate(n=Count("id")).values_list("kind", "n"):
+    for kind, n in qs.order_by().values_list("kind").annotate(n=Count("*")).values_list("kind", "n"):
         counts[kind] = n
     return counts
 
@@ -132,7 +132,7 @@ def counts_by_kind(qs: QuerySet[Alert]) -> dict[str, int]:
 def counts_by_severity(qs: QuerySet[Alert]) -> dict[str, int]:
     counts = {s.value: 0 for s in SEVERITY_ORDER}
     for severity, n in (
-        qs.order_by().values_list("severity").annotate(n=Count("id")).values_list("severity", "n")
+        qs.order_by().values_list("severity").annotate(n=Count("*")).values_list("severity", "n")
     ):
         counts[severity] = n
     return counts

@@ -282,7 +282,7 @@ def refresh_alerts(as_of: dt.date | None = None) -> dict[str, Any]:
             Alert.objects.filter(cleared_on__isnull=True)
             .order_by()
             .values_list("kind")
-            .annotate(n=Count("id"))
+            .annotate(n=Count("*"))
         )
         for kind, n in rows.values_list("kind", "n"):
             open_by_kind[kind] = n
