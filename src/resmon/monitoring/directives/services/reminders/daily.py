@@ -1,38 +1,8 @@
-"""Reminders (đôn đốc): sent by hand by a supervising level, or by the daily job before a due
-date, on the day after it was missed, and escalated after some days overdue.
-
-What is reminded, and who hears it:
-
-==============  =====================  ==============================  ==========================
-item            reminded agency        escalated to (after N days)     due date
-==============  =====================  ==============================  ==========================
-task            its lead agency        the agency that assigned it     the task's current due date
-directive       each recipient that    the issuing agency              the report-back date
-                has not reported
-period report   the reporting agency   its accepting level             the report's due date
-==============  =====================  ==============================  ==========================
-
-**Escalation goes to the supervising level** – the level that gave the work and waits for it –
-not to the tree parent: the parent of a province is the national root, which would receive every
-commune's late reports of every province and could act on none of them; the assigning, issuing
-or accepting level knows the matter and can act (ask for an explanation, issue a directive,
-extend a deadline). When that level is the overdue agency itself (a task it assigned to itself),
-the escalation goes to its parent. The reminder names who is overdue and since when.
-
-The daily job (:func:`send_due_reminders`, command ``send_reminders``) is idempotent: each
-reminder has a unique ``key`` (``before_due:7:task:123:2026-12-10``), so a second run the same
-day (or the next day) sends nothing twice; a due date that moves (an extension) starts a new
-cycle. A reminder whose day passed more than ``RESMON_REMINDER_CATCH_UP_DAYS`` ago is not sent
-late, so the first run over years of old data does not flood anyone. It works in set-based
-passes (one query per kind of item, one per reporting period, one for the existing keys per
-thousand) and notifies each agency once per kind of reminder, listing the items, so digests stay
-readable.
-"""
+"""The daily reminder job: before-due, overdue and escalation reminders, once each."""
 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -40,7 +10,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -48,284 +17,28 @@ from django.utils.translation import ngettext
 
 from resmon.accounts.models import User
 from resmon.agencies.models import Agency
-from resmon.audit.services import record, snapshot
+from resmon.audit.services import record
 from resmon.catalogue.models import ReportingPeriod
 from resmon.catalogue.services_periods import configured_cutoff
 from resmon.core import clock
-from resmon.core.access import PATH_STEP, Role, Scope, visible_to
-from resmon.core.errors import Conflict, PermissionRefused, ValidationFailed
+from resmon.core.access import PATH_STEP, Role, Scope
 from resmon.notifications import services as notifications
 from resmon.notifications.models import Kind
 from resmon.planning.models import ProgramSchedule, Task
 from resmon.planning.services.schedule import DEFAULT_SCHEDULE, MAX_DUE_DAYS
 from resmon.planning.status import TaskState
-from resmon.reporting.models import PeriodReport, ReportState
 from resmon.reporting.selectors_completeness import missing_reports
 from resmon.reporting.services.reports import accepting_agency_for
 
-from ..models import Directive, DirectiveRecipient, DirectiveStatus, Reminder, ReminderKind
-from . import notices
-from .common import clean_text, day, excerpt, not_found, pk_of, signed_in, task_label
-from .directives import steers
-
-DEFAULT_BEFORE_DAYS = (7, 1)
-DEFAULT_ESCALATE_AFTER_DAYS = 14
-DEFAULT_CATCH_UP_DAYS = 7
-MESSAGE_MAX = 2000
-KEY_CHUNK = 1000
-LINES_PER_NOTIFICATION = 30
-UNSENT_STATES = (ReportState.DRAFT, ReportState.AWAITING_HEAD, ReportState.RETURNED)
-
-
-# --- configuration -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Schedule:
-    before_days: tuple[int, ...]  # descending, e.g. (7, 1)
-    escalate_after: int  # days overdue; 0 switches escalation off
-    catch_up: int
-
-    def stage(self, due: dt.date, as_of: dt.date) -> tuple[str, int] | None:
-        """Which reminder a due date calls for on ``as_of``: (kind, days) or None.
-
-        Before the date, the bands of ``before_days``: with (7, 1), 7 to 2 days left is the
-        week's reminder and 1 or 0 days the last one (a job that missed a day still sends the
-        band once). After it: overdue from the next day, escalation once ``escalate_after`` days
-        have passed; nothing once the day is more than ``catch_up`` days behind."""
-        left = (due - as_of).days
-        if left >= 0:
-            for i, days in enumerate(self.before_days):
-                lower = self.before_days[i + 1] if i + 1 < len(self.before_days) else -1
-                if lower < left <= days:
-                    return ReminderKind.BEFORE_DUE, days
-            return None
-        late = -left
-        if self.escalate_after > 0 and late >= self.escalate_after:
-            return (
-                (ReminderKind.ESCALATION, self.escalate_after)
-                if late - self.escalate_after <= self.catch_up
-                else None
-            )
-        return (ReminderKind.OVERDUE, 0) if late - 1 <= self.catch_up else None
-
-    def window(self, as_of: dt.date) -> tuple[dt.date, dt.date]:
-        """The due dates the job looks at on ``as_of``."""
-        back = max(self.escalate_after, 1) + self.catch_up
-        ahead = self.before_days[0] if self.before_days else 0
-        return as_of - dt.timedelta(days=back), as_of + dt.timedelta(days=ahead)
-
-
-def schedule() -> Schedule:
-    before = getattr(settings, "RESMON_REMIND_BEFORE_DAYS", DEFAULT_BEFORE_DAYS)
-    return Schedule(
-        before_days=tuple(sorted({int(d) for d in before if int(d) >= 0}, reverse=True)),
-        escalate_after=max(
-            0, int(getattr(settings, "RESMON_ESCALATE_AFTER_DAYS", DEFAULT_ESCALATE_AFTER_DAYS))
-        ),
-        catch_up=max(0, int(getattr(settings, "RESMON_REMINDER_CATCH_UP_DAYS", DEFAULT_CATCH_UP_DAYS))),
-    )
-
-
-# --- by hand -------------------------------------------------------------------------------------
-
-
-@dataclass
-class Subject:
-    """What a reminder by hand is about, who supervises it and who is reminded."""
-
-    task: Task | None
-    directive: Directive | None
-    report: PeriodReport | None
-    supervisor: Agency
-    reminded: list[Agency]
-    resolution_id: int | None
-    label: str
-    url: str
-
-    @property
-    def task_id(self) -> int | None:
-        if self.task is not None:
-            return self.task.pk
-        return self.directive.task_id if self.directive is not None else None
-
-
-def subject_of(actor: Any, *, task: Any = None, directive: Any = None, report: Any = None) -> Subject:
-    """The task, directive or report (exactly one), re-read through the actor's scope (a 404
-    otherwise), with its supervising level and the agencies a reminder would reach."""
-    given = [x for x in (task, directive, report) if x is not None]
-    if len(given) != 1:
-        raise ValidationFailed(_("Remind about one task, one directive or one report."), field="task")
-    try:
-        if task is not None:
-            t = visible_to(actor, Task.objects.select_related("lead_agency", "assigned_by")).get(
-                pk=pk_of(task)
-            )
-            return Subject(
-                t,
-                None,
-                None,
-                t.assigned_by,
-                [t.lead_agency],
-                t.resolution_id,
-                task_label(t.code, t.title),
-                reverse("web:task_detail", args=[t.pk]),
-            )
-        if directive is not None:
-            d = visible_to(actor, Directive.objects.select_related("issuing_agency", "task")).get(
-                pk=pk_of(directive)
-            )
-            unreported = [
-                r.agency
-                for r in d.recipients.filter(reported_at__isnull=True)
-                .select_related("agency")
-                .order_by("agency__path")
-            ]
-            label = _("Directive of %(date)s: %(text)s") % {
-                "date": day(d.created_at.astimezone(clock.tz()).date()),
-                "text": excerpt(d.text, 100),
-            }
-            return Subject(
-                None, d, None, d.issuing_agency, unreported, d.resolution_id, label, notices.directive_url(d)
-            )
-        r = visible_to(
-            actor, PeriodReport.objects.select_related("agency", "accepting_agency", "program", "period")
-        ).get(pk=pk_of(report))
-        label = _("Report of %(agency)s on %(program)s for %(period)s") % {
-            "agency": r.agency.name,
-            "program": excerpt(r.program.title, 80),
-            "period": r.period.label,
-        }
-        return Subject(
-            None,
-            None,
-            r,
-            r.accepting_agency,
-            [r.agency],
-            r.resolution_id,
-            label,
-            reverse("reporting:detail", args=[r.pk]),
-        )
-    except (Task.DoesNotExist, Directive.DoesNotExist, PeriodReport.DoesNotExist, ValueError, TypeError):
-        raise not_found() from None
-
-
-def may_remind(actor: Any, subject: Subject) -> bool:
-    """A leader at (or above) the supervising level, the directive's issuer, a member of the
-    resolution's steering committee, or an inspector whose mandate covers the reminded agencies."""
-    if not signed_in(actor) or actor.agency_id is None:
-        return False
-    scope = actor.scope
-    if scope.role == Role.LEADER and scope.writes(subject.supervisor.path):
-        return True
-    if subject.directive is not None and subject.directive.issued_by_id == actor.pk:
-        return True
-    if steers(actor, subject.resolution_id):
-        return True
-    return (
-        scope.role == Role.INSPECTOR
-        and bool(subject.reminded)
-        and all(scope.reads(a.path) for a in subject.reminded)
-    )
-
-
-def _nothing_to_remind(subject: Subject) -> str:
-    """Why the subject needs no reminder (empty: it does)."""
-    if subject.task is not None:
-        t = subject.task
-        if t.completed_on is not None:
-            return _("This task was completed on %(date)s; there is nothing to remind.") % {
-                "date": day(t.completed_on)
-            }
-        if t.state != TaskState.ACTIVE:
-            return _("This task is paused or cancelled; there is nothing to remind.")
-    elif subject.directive is not None:
-        if subject.directive.status != DirectiveStatus.OPEN:
-            return _("This directive is closed or withdrawn; there is nothing to remind.")
-        if not subject.reminded:
-            return _("Every recipient has reported on this directive; there is nothing to remind.")
-    elif subject.report is not None and subject.report.state not in UNSENT_STATES:
-        return _("This report has already been sent; there is nothing to remind.")
-    return ""
-
-
-def _start_of_today() -> dt.datetime:
-    return dt.datetime.combine(clock.today(), dt.time.min, tzinfo=clock.tz())
-
-
-@transaction.atomic
-def send_reminder(
-    actor: Any, *, task: Any = None, directive: Any = None, report: Any = None, message: Any = ""
-) -> list[Reminder]:
-    """Remind the agencies responsible for ``task`` / ``directive`` / ``report`` by hand: one
-    reminder per agency (the task's lead, the directive's recipients that have not reported, the
-    reporting agency), each notified and audited. Once a day per item and agency."""
-    if not signed_in(actor) or actor.agency_id is None:
-        raise PermissionRefused(_("Only leaders of the supervising level may send a reminder."))
-    subject = subject_of(actor, task=task, directive=directive, report=report)
-    if not may_remind(actor, subject):
-        raise PermissionRefused(
-            _("Only the leaders of %(agency)s or a level above it may send this reminder.")
-            % {"agency": subject.supervisor.name}
-        )
-    reason = _nothing_to_remind(subject)
-    if reason:
-        raise ValidationFailed(reason, field="message")
-    reminded = [a for a in subject.reminded if a.pk != actor.agency_id]
-    if not reminded:
-        raise ValidationFailed(
-            _("The agency responsible is your own; there is no one else to remind."), field="message"
-        )
-    text = clean_text(
-        message,
-        field="message",
-        missing=_("Write the reminder (at least 5 characters)."),
-        maximum=MESSAGE_MAX,
-    )
-    if subject.task is not None:
-        about = Q(task=subject.task, directive__isnull=True, report__isnull=True)
-    elif subject.directive is not None:
-        about = Q(directive=subject.directive)
-    else:
-        about = Q(report=subject.report)
-    same = (
-        Reminder.objects.filter(about)
-        .filter(
-            kind=ReminderKind.MANUAL,
-            agency__in=reminded,
-            sent_by__agency_id=actor.agency_id,
-            created_at__gte=_start_of_today(),
-        )
-        .select_related("agency")
-    )
-    earlier = same.first()
-    if earlier is not None:
-        raise Conflict(
-            _("%(agency)s was already reminded about this today; send the next reminder tomorrow.")
-            % {"agency": earlier.agency.name},
-            code="already_reminded",
-        )
-    kind = "task" if subject.task is not None else "directive" if subject.directive is not None else "report"
-    item = (subject.task or subject.directive or subject.report).pk  # type: ignore[union-attr]
-    created = []
-    for agency in reminded:
-        reminder = Reminder.objects.create(
-            kind=ReminderKind.MANUAL,
-            key=f"manual:{kind}:{item}:{agency.pk}:{uuid.uuid4().hex[:16]}",
-            agency=agency,
-            task_id=subject.task_id,
-            directive=subject.directive,
-            report=subject.report,
-            sent_by=actor,
-            message=text,
-        )
-        record(actor, "directives.reminder_sent", reminder, after=snapshot(reminder), agency_path=agency.path)
-        created.append(reminder)
-    notices.reminded(
-        reminded, actor, sender=actor.agency.name, subject=subject.label, message=text, url=subject.url
-    )
-    return created
-
+from ...models import DirectiveRecipient, DirectiveStatus, Reminder, ReminderKind
+from .. import notices
+from ..common import day, excerpt, task_label
+from .schedule import (
+    KEY_CHUNK,
+    LINES_PER_NOTIFICATION,
+    Schedule,
+    schedule,
+)
 
 # --- the daily job -------------------------------------------------------------------------------
 
