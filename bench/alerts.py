@@ -20,9 +20,7 @@ import argparse
 import datetime as dt
 import os
 import resource
-import statistics
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -33,26 +31,10 @@ sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT / "bench"))
 from national_data import DEFAULT_URL, setup_django  # noqa: E402
 
+from rollups import timings  # noqa: E402
+
 USERS = ("lanhdao.hni", "lanhdao.tw")
 WARMUP = 3
-
-
-def pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
-
-
-def timed(fn: Callable[[], Any], n: int) -> tuple[float, float, Any]:
-    """p50 and p95 in ms over ``n`` calls after the warm-up; and the last result."""
-    result = None
-    for _ in range(WARMUP):
-        result = fn()
-    times = []
-    for _ in range(n):
-        start = time.perf_counter()
-        result = fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times), pct(times, 0.95), result
 
 
 def queries_of(fn: Callable[[], Any]) -> int:
@@ -123,7 +105,7 @@ def lists(n: int) -> None:
             qs = selectors.alerts_for(user)
             return qs.count(), list(qs[:50])
 
-        p50, p95, _r = timed(selector, n)
+        p50, p95, _r = timings(selector, n, WARMUP)
         calls = queries_of(selector)
         print(f"  selector count + first 50: p50 {p50:.1f} ms, p95 {p95:.1f} ms ({calls} queries)")
         client = Client()
@@ -139,7 +121,7 @@ def lists(n: int) -> None:
             def get(url=url, client=client):
                 return client.get(url)
 
-            p50, p95, response = timed(get, n)
+            p50, p95, response = timings(get, n, WARMUP)
             print(
                 f"  GET {url}: p50 {p50:.1f} ms, p95 {p95:.1f} ms "
                 f"({response.status_code}, {len(response.content) // 1024} KB, {queries_of(get)} queries)",

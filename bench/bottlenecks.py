@@ -27,10 +27,8 @@ import datetime as dt
 import os
 import random
 import resource
-import statistics
 import sys
 import time
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -40,28 +38,13 @@ sys.path.insert(0, str(BENCH))
 
 from national_data import DEFAULT_URL, setup_django  # noqa: E402
 
+from rollups import timings  # noqa: E402
+
 USERS = ("lanhdao.tw", "daumoi.hni", "daumoi.bkhcn")
 
 
 class Rollback(Exception):
     pass
-
-
-def pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
-
-
-def timed(fn: Callable[[], Any], n: int, warmup: int = 1) -> tuple[float, float, Any]:
-    result = None
-    for _ in range(warmup):
-        result = fn()
-    times = []
-    for _ in range(n):
-        start = time.perf_counter()
-        result = fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times), pct(times, 0.95), result
 
 
 def line(label: str, p50: float, p95: float, extra: str = "") -> None:
@@ -129,7 +112,7 @@ def bench_user(username: str, n: int, pages: bool = True) -> None:
     assert user.scope is not None  # the grants: read once per request, before what is timed
     today = clock.today()
     print(f"{username} ({user.agency.name if user.agency else '-'}):")
-    p50, p95, (tasks, edges, parts) = timed(lambda: selectors.facts(user, today=today), n)
+    p50, p95, (tasks, edges, parts) = timings(lambda: selectors.facts(user, today=today), n)
     line(
         "reads (facts: 2 queries)",
         p50,
@@ -137,7 +120,7 @@ def bench_user(username: str, n: int, pages: bool = True) -> None:
         f"{len(tasks):,} tasks, {len(edges):,} edges, {len(parts):,} parts",
     )
     cpu_start = time.process_time()
-    p50, p95, result = timed(lambda: engine.compute(tasks, edges, parts, today), n)
+    p50, p95, result = timings(lambda: engine.compute(tasks, edges, parts, today), n)
     cpu = (time.process_time() - cpu_start) * 1000 / (n + 1)
     line(
         "engine.compute (pure)",
@@ -145,16 +128,16 @@ def bench_user(username: str, n: int, pages: bool = True) -> None:
         p95,
         f"{len(result.blockers):,} blockers, {len(result.agencies):,} agencies; CPU {cpu:.0f} ms a run",
     )
-    p50, p95, analysis = timed(lambda: selectors.analyse(user, today=today), n)
+    p50, p95, analysis = timings(lambda: selectors.analyse(user, today=today), n)
     line("analyse (reads + engine + names)", p50, p95, f"{len(analysis.result.links):,} links")
     ranking = analysis.ranking()
-    p50, p95, _rows = timed(lambda: selectors.rank_rows(analysis, ranking[: selectors.PAGE_SIZE]), n)
+    p50, p95, _rows = timings(lambda: selectors.rank_rows(analysis, ranking[: selectors.PAGE_SIZE]), n)
     line("ranking page 1 shaped (50 rows)", p50, p95)
-    p50, p95, _g = timed(lambda: selectors.graph(analysis), n)
+    p50, p95, _g = timings(lambda: selectors.graph(analysis), n)
     line("graph", p50, p95)
     if ranking:
         top = ranking[0]
-        p50, p95, _v = timed(
+        p50, p95, _v = timings(
             lambda: selectors.blocker_views(
                 analysis, top.blockers[: selectors.BLOCKERS_PAGE], with_held=True
             ),
@@ -179,7 +162,7 @@ def full_pages(user: Any, n: int, top_agency: int | None) -> None:
         urls.append(reverse("bottlenecks:agency", args=[top_agency]))
     urls.append("/api/v1/bottlenecks")
     for url in urls:
-        p50, p95, response = timed(lambda url=url: client.get(url), max(3, n // 2))
+        p50, p95, response = timings(lambda url=url: client.get(url), max(3, n // 2))
         line(f"GET {url}", p50, p95, f"{response.status_code}, {len(response.content) // 1024} KB")
 
 

@@ -32,15 +32,10 @@ import argparse
 import http.client
 import os
 import random
-import signal
-import statistics
-import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,30 +45,12 @@ sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(ROOT / "src"))
 
 from national_data import DEFAULT_URL, setup_django  # noqa: E402
-from run import free_port  # noqa: E402
+from reporting_burst import Site, pct  # noqa: E402
 
-HONCHO = str(ROOT / ".venv" / "bin" / "honcho")
+from rollups import timings  # noqa: E402
+
 NATIONAL_USER = "lanhdao.tw"
 TOKEN_NAME = "dashboard load bench"
-
-
-def pct(values: list[float], q: float) -> float:
-    """Nearest-rank percentile."""
-    if not values:
-        return float("nan")
-    values = sorted(values)
-    return values[max(0, min(len(values) - 1, int(-(-q * len(values) // 1)) - 1))]
-
-
-def timings(fn: Callable[[], Any], n: int, warmup: int = 2) -> tuple[float, float, Any]:
-    for _ in range(warmup):
-        result = fn()
-    took = []
-    for _ in range(n):
-        start = time.perf_counter()
-        result = fn()
-        took.append((time.perf_counter() - start) * 1000)
-    return statistics.median(took), pct(took, 0.95), result
 
 
 # --- 1. in-process: cache against raw rows ---------------------------------------------------------
@@ -116,66 +93,26 @@ def in_process(user: Any, n: int) -> dict[str, Any]:
 # --- 2. and 3. the server under load ---------------------------------------------------------------
 
 
-class Web:
-    """The Procfile's web process alone (honcho start web) on a free port."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.port = free_port()
-        self.env = {**env, "RESMON_BIND": f"127.0.0.1:{self.port}", "PYTHONUNBUFFERED": "1"}
-        self.log = log
-        self.proc: subprocess.Popen | None = None
-
-    def __enter__(self) -> Web:
-        self.out = open(self.log, "ab")
-        self.proc = subprocess.Popen(
-            [HONCHO, "start", "-f", "Procfile", "--no-colour", "web"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=self.out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/v1/", timeout=10).read()
-                return self
-            except OSError:
-                if self.proc.poll() is not None:
-                    sys.exit(f"the site exited before it answered; see {self.log}")
-                time.sleep(0.3)
-        self.__exit__()
-        sys.exit(f"the site did not answer within 120 s; see {self.log}")
-
-    def __exit__(self, *exc: object) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-        self.out.close()
-
-    def worker_rss_mb(self) -> list[float]:
-        """VmRSS of each gunicorn worker (the children of the gunicorn master)."""
-        out = []
-        for pid in os.listdir("/proc"):
-            if not pid.isdigit():
-                continue
-            try:
-                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-                status = Path(f"/proc/{pid}/status").read_text()
-            except OSError:
-                continue
-            if "gunicorn" not in cmdline or f"127.0.0.1:{self.port}" not in cmdline:
-                continue
-            ppid = int(next(line.split()[1] for line in status.splitlines() if line.startswith("PPid:")))
-            parent = Path(f"/proc/{ppid}/cmdline").read_bytes().decode(errors="replace") if ppid else ""
-            if "gunicorn" not in parent:
-                continue  # the master
-            rss = next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:"))
-            out.append(int(rss) / 1024)
-        return sorted(out)
+def worker_rss_mb(port: int) -> list[float]:
+    """VmRSS of each gunicorn worker (the children of the gunicorn master)."""
+    out = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        if "gunicorn" not in cmdline or f"127.0.0.1:{port}" not in cmdline:
+            continue
+        ppid = int(next(line.split()[1] for line in status.splitlines() if line.startswith("PPid:")))
+        parent = Path(f"/proc/{ppid}/cmdline").read_bytes().decode(errors="replace") if ppid else ""
+        if "gunicorn" not in parent:
+            continue  # the master
+        rss = next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:"))
+        out.append(int(rss) / 1024)
+    return sorted(out)
 
 
 def get(port: int, path: str, token: str) -> tuple[int, str]:
@@ -309,7 +246,7 @@ def main() -> None:
         PYTHONPATH=str(ROOT / "src"),
     )
     log = Path(os.environ.get("TMPDIR", "/tmp")) / "resmon-dashboard-load.log"
-    with Web(env, log) as web:
+    with Site(env, log, processes=("web",)) as web:
         for _ in range(40):
             get(web.port, paths[0], secret)
         print(f"\n2. open loop: {args.rate:g} requests/s for {args.seconds:g} s", flush=True)
@@ -318,7 +255,7 @@ def main() -> None:
         print(f"\n3. closed loop: {args.users} users for {args.closed_seconds:g} s", flush=True)
         closed = closed_loop(web.port, paths, secret, args.users, args.closed_seconds)
         print(f"   {closed}", flush=True)
-        rss = web.worker_rss_mb()
+        rss = worker_rss_mb(web.port)
     cached, raw = inproc["cached"], inproc["raw"]
     print(f"\nsummary (load average now {os.getloadavg()[0]:.2f}; server log {log})")
     rows = [

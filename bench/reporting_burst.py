@@ -351,9 +351,11 @@ def pct(values: list[float], q: float) -> float:
 
 
 class Site:
-    """honcho with the Procfile (web, worker, sealer) on a free port; its output goes to ``log``."""
+    """honcho with the Procfile (every process, or only ``processes``, e.g. ("web",)) on a free
+    port; its output goes to ``log``."""
 
-    def __init__(self, env: dict[str, str], log: Path) -> None:
+    def __init__(self, env: dict[str, str], log: Path, processes: tuple[str, ...] = ()) -> None:
+        self.processes = processes
         self.port = free_port()
         self.env = {**env, "RESMON_BIND": f"127.0.0.1:{self.port}", "PYTHONUNBUFFERED": "1"}
         self.log = log
@@ -361,7 +363,7 @@ class Site:
 
     def __enter__(self) -> Site:
         self.out = open(self.log, "ab")
-        cmd = [HONCHO, "start", "-f", "Procfile", "--no-colour"]
+        cmd = [HONCHO, "start", "-f", "Procfile", "--no-colour", *self.processes]
         self.proc = subprocess.Popen(
             cmd, cwd=ROOT, env=self.env, stdout=self.out, stderr=subprocess.STDOUT, start_new_session=True
         )

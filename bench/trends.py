@@ -21,15 +21,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+from rollups import timings  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/resmon_national"
 NATIONAL_USER = "lanhdao.tw"
@@ -46,24 +46,6 @@ def setup_django(url: str) -> None:
 
     with connection.cursor() as cursor:  # nothing this script does may write
         cursor.execute("SET default_transaction_read_only = on")
-
-
-def pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
-
-
-def timings(fn: Callable[[], Any], n: int, warmup: int = 2) -> tuple[float, float, Any]:
-    """p50 and p95 in ms over ``n`` runs after ``warmup`` runs; and the last result."""
-    result = None
-    for _ in range(warmup):
-        result = fn()
-    times = []
-    for _ in range(n):
-        start = time.perf_counter()
-        result = fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times), pct(times, 0.95), result
 
 
 def line(label: str, figures: tuple[float, float, Any], extra: str = "") -> None:

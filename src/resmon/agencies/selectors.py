@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext as _
 
 from resmon.core import clock
 from resmon.core.access import get_visible_or_404, visible_to
@@ -45,6 +46,21 @@ def children_visible(user: Any, parent: Agency | None) -> QuerySet[Agency]:
     if user.scope.everything:
         return qs.filter(depth=1)
     return qs.filter(path__in=list(user.scope.read_paths)).order_by("path")
+
+
+def pick_by_text(user: Any, text: str) -> tuple[Agency | None, list[Agency], str]:
+    """The agency a name typed in a filter picks, among those the user may see: (it, [], "") when
+    exactly one matches; else (None, up to 10 matches to choose from, the message saying so)."""
+    matches = list(search_visible(user, text)[:11])
+    if len(matches) == 1:
+        return matches[0], [], ""
+    if not matches:
+        return None, [], _("No agency matches “%(text)s”; that filter was ignored.") % {"text": text}
+    return (
+        None,
+        matches[:10],
+        _("Several agencies match “%(text)s”; choose one from the list.") % {"text": text},
+    )
 
 
 def search_visible(user: Any, text: str) -> QuerySet[Agency]:

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 
 from .errors import DomainError, NotFound
+
+
+def parse_id(text: Any) -> int | None:
+    """An id typed in a URL or a form: a whole number that fits the database, else None."""
+    text = str(text or "").strip()
+    return int(text) if text.isdigit() and len(text) < 19 else None
 
 
 def page(view):

@@ -8,17 +8,16 @@ out), on one reporting period:
   ACCEPTED report (a value in a draft, sent or returned report is not data yet);
 * attainment and band = ``planning.bands`` under the rule in force (``current_band_rule``).
 
-The KPIs are read in chunks of :data:`CHUNK` (keyset on the id), so a national view never holds
-more than one chunk of model objects; only a small tuple per KPI is kept to count and sort, and
-the page's rows are loaded at the end.
+The KPIs are read in chunks (``planning.selectors_kpis.kpi_chunks``, keyset on the id), so a
+national view never holds more than one chunk of model objects; only a small tuple per KPI is
+kept to count and sort, and the page's rows are loaded at the end.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -28,15 +27,14 @@ from resmon.catalogue.models import ReportingPeriod
 from resmon.core.access import visible_to
 from resmon.core.errors import ValidationFailed
 from resmon.planning.bands import BANDS, BandRule, attainment, band
-from resmon.planning.models import Resolution, TargetPoint, Task, TaskIndicator
+from resmon.planning.models import Resolution, Task, TaskIndicator
 from resmon.planning.selectors_bands import current_band_rule
+from resmon.planning.selectors_kpis import kpi_chunks, trajectory_points
 from resmon.planning.status import TaskState
-from resmon.planning.trajectory import Point, expected_value
+from resmon.planning.trajectory import planned_value
 from resmon.reporting.models import Observation, ReportState
 
 PAGE_SIZE = 50
-CHUNK = 2000
-VALUE_STEP = Decimal("0.0001")
 SORTS = ("attainment", "-attainment")  # worst first (at risk first), or best first
 DEFAULT_SORT = "attainment"
 
@@ -105,37 +103,6 @@ def _kpis(user: Any, agency: Agency, resolution: Resolution | None):
     return TaskIndicator.objects.filter(task__in=visible_to(user, tasks).values("pk"))
 
 
-def _chunks(user: Any, agency: Agency, resolution: Resolution | None):
-    """(id, indicator id, lead agency id, direction, baseline value, baseline date) by id, in chunks."""
-    qs = _kpis(user, agency, resolution).order_by("pk")
-    columns = (
-        "pk",
-        "indicator_id",
-        "task__lead_agency_id",
-        "indicator_version__direction",
-        "baseline_value",
-        "baseline_date",
-    )
-    last = 0
-    while True:
-        chunk = list(qs.filter(pk__gt=last).values_list(*columns)[:CHUNK])
-        if not chunk:
-            return
-        yield chunk
-        last = chunk[-1][0]
-
-
-def _points(chunk) -> dict[int, list[Point]]:
-    points: dict[int, list[Point]] = defaultdict(list)
-    for kpi_id, _indicator, _agency, _direction, value, day in chunk:
-        if value is not None and day is not None:
-            points[kpi_id].append((day, value))
-    targets = TargetPoint.objects.filter(kpi_id__in=[row[0] for row in chunk]).order_by("kpi_id", "on")
-    for kpi_id, day, value in targets.values_list("kpi_id", "on", "value"):
-        points[kpi_id].append((day, value))
-    return points
-
-
 def _actuals(user: Any, chunk, period: ReportingPeriod) -> dict[tuple[int, int], Decimal]:
     """(indicator id, agency id) -> the accepted value of the period."""
     observations = visible_to(
@@ -157,13 +124,11 @@ def _score(
     user: Any, agency: Agency, resolution: Resolution | None, on: dt.date, period, rule
 ) -> list[Scored]:
     scored: list[Scored] = []
-    for chunk in _chunks(user, agency, resolution):
-        points = _points(chunk)
+    for chunk in kpi_chunks(_kpis(user, agency, resolution)):
+        points = trajectory_points(chunk)
         actuals = _actuals(user, chunk, period)
         for kpi_id, indicator_id, agency_id, direction, _value, _day in chunk:
-            expected = expected_value(points.get(kpi_id, []), on)
-            if expected is not None:  # as precise as a stored value (4 decimals), no more
-                expected = expected.quantize(VALUE_STEP, rounding=ROUND_HALF_UP)
+            expected = planned_value(points.get(kpi_id, []), on)
             actual = actuals.get((indicator_id, agency_id))
             percent = attainment(actual, expected, direction)
             scored.append((kpi_id, expected, actual, percent, band(percent, rule)))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -11,8 +13,8 @@ from resmon.catalogue.models import Indicator
 from resmon.core import clock
 from resmon.core.access import Role, get_visible_or_404, visible_to
 
-from .models import DeadlineExtension, Task, TaskIndicator
-from .trajectory import expected_value, points_of
+from .models import DeadlineExtension, TargetPoint, Task, TaskIndicator
+from .trajectory import Point, expected_value, points_of
 
 
 def _visible_tasks(user: Any) -> QuerySet[Task]:
@@ -98,3 +100,40 @@ def extensions_visible(user: Any) -> QuerySet[DeadlineExtension]:
     return DeadlineExtension.objects.filter(task__in=_visible_tasks(user)).select_related(
         "task__lead_agency", "task__assigned_by", "requested_by", "decided_by"
     )
+
+
+KPI_CHUNK = 2000
+KPI_COLUMNS = (
+    "pk",
+    "indicator_id",
+    "task__lead_agency_id",
+    "indicator_version__direction",
+    "baseline_value",
+    "baseline_date",
+)
+
+
+def kpi_chunks(qs: QuerySet[TaskIndicator], size: int = KPI_CHUNK) -> Iterator[list[tuple]]:
+    """The KPIs of ``qs`` as (id, indicator id, lead agency id, direction, baseline value, baseline
+    date), by id, ``size`` at a time (keyset on the id: a national view never holds them all)."""
+    qs = qs.order_by("pk")
+    last = 0
+    while True:
+        chunk = list(qs.filter(pk__gt=last).values_list(*KPI_COLUMNS)[:size])
+        if not chunk:
+            return
+        yield chunk
+        last = chunk[-1][0]
+
+
+def trajectory_points(chunk: list[tuple]) -> dict[int, list[Point]]:
+    """Each KPI's planned points for a chunk of :func:`kpi_chunks`: its baseline when dated, then
+    its targets (one query)."""
+    points: dict[int, list[Point]] = defaultdict(list)
+    for kpi_id, _indicator, _agency, _direction, value, day in chunk:
+        if value is not None and day is not None:
+            points[kpi_id].append((day, value))
+    targets = TargetPoint.objects.filter(kpi_id__in=[row[0] for row in chunk]).order_by("kpi_id", "on")
+    for kpi_id, day, value in targets.values_list("kpi_id", "on", "value"):
+        points[kpi_id].append((day, value))
+    return points

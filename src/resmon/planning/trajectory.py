@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 Point = tuple[dt.date, Decimal]
 
@@ -33,6 +33,16 @@ def expected_value(kpi_points: Iterable[Point], on_date: dt.date) -> Decimal | N
             span = (d1 - d0).days
             return v0 + (v1 - v0) * Decimal((on_date - d0).days) / Decimal(span)
     return points[-1][1]
+
+
+VALUE_STEP = Decimal("0.0001")  # as precise as a stored value, no more
+
+
+def planned_value(kpi_points: Iterable[Point], on_date: dt.date) -> Decimal | None:
+    """:func:`expected_value` rounded as a stored value is (4 decimals): what a KPI's reported
+    value is compared with."""
+    value = expected_value(kpi_points, on_date)
+    return None if value is None else value.quantize(VALUE_STEP, rounding=ROUND_HALF_UP)
 
 
 def points_of(kpi) -> list[Point]:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from resmon.agencies import selectors as agencies
 from resmon.agencies.models import Agency
 from resmon.core.dates import parse_date
+from resmon.core.views import parse_id
 from resmon.planning import selectors as planning
 from resmon.planning.models import Resolution, Task
 from resmon.planning.status import TaskStatus
@@ -34,11 +35,6 @@ def status_choices() -> list[tuple[str, str]]:
 
 def status_group_choices() -> list[tuple[str, str]]:
     return [("open", _("Not completed (all)")), ("completed", _("Completed (all)"))]
-
-
-def parse_id(text: str) -> int | None:
-    text = (text or "").strip()
-    return int(text) if text.isdigit() and len(text) < 19 else None
 
 
 @dataclass
@@ -91,16 +87,9 @@ def parse_task_filter(user: Any, params) -> TaskFilter:
             f.errors.append(_("The chosen agency is not one you can see; that filter was ignored."))
         f.agency = found
     elif text:
-        matches = list(agencies.search_visible(user, text)[:11])
-        if len(matches) == 1:
-            f.agency = matches[0]
-        elif not matches:
-            f.errors.append(_("No agency matches “%(text)s”; that filter was ignored.") % {"text": text})
-        else:
-            f.agency_matches = matches[:10]
-            f.errors.append(
-                _("Several agencies match “%(text)s”; choose one from the list.") % {"text": text}
-            )
+        f.agency, f.agency_matches, error = agencies.pick_by_text(user, text)
+        if error:
+            f.errors.append(error)
 
     raw = params.get("status", "").strip()
     if raw:

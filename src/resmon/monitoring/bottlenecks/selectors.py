@@ -258,10 +258,6 @@ def agency_for_drilldown(user: Any, analysis: Analysis, agency_id: Any) -> Agenc
     return agencies.get_agency(user, aid)
 
 
-def search_agencies(user: Any, text: str, limit: int = 11) -> list[Agency]:
-    return list(agencies.search_visible(user, text)[:limit])
-
-
 # --- shaping ----------------------------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from resmon.agencies import selectors as agencies
 from resmon.agencies.models import Agency
 from resmon.core.errors import ValidationFailed
 from resmon.core.views import page
@@ -61,16 +62,9 @@ def parse_filters(user: Any, params: Any) -> Filters:
     if raw:
         f.agency = selectors.pick_agency(user, raw)  # outside the scope: 404
     elif text:
-        matches = selectors.search_agencies(user, text)
-        if len(matches) == 1:
-            f.agency = matches[0]
-        elif not matches:
-            f.errors.append(_("No agency matches “%(text)s”; that filter was ignored.") % {"text": text})
-        else:
-            f.matches = matches[:10]
-            f.errors.append(
-                _("Several agencies match “%(text)s”; choose one from the list.") % {"text": text}
-            )
+        f.agency, f.matches, error = agencies.pick_by_text(user, text)
+        if error:
+            f.errors.append(error)
     return f
 
 

@@ -16,7 +16,7 @@ from resmon.agencies import selectors as agency_selectors
 from resmon.core import clock
 from resmon.core.access import visible_to
 from resmon.core.errors import DomainError, NotFound
-from resmon.core.views import page
+from resmon.core.views import page, parse_id
 from resmon.monitoring.alerts.models import Alert
 from resmon.planning import selectors as planning
 
@@ -37,11 +37,6 @@ REMINDER_BOXES = (
     ("sent", gettext_lazy("Sent by us")),
     ("all", gettext_lazy("All")),
 )
-
-
-def parse_id(text: Any) -> int | None:
-    text = str(text or "").strip()
-    return int(text) if text.isdigit() and len(text) < 19 else None
 
 
 def _paginate(request: Any, rows: Any) -> Page:

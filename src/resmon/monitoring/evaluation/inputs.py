@@ -17,10 +17,9 @@ of agencies (34 provinces or 3,321 communes alike).
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q
 
@@ -33,17 +32,17 @@ from resmon.core.access import PATH_STEP
 from resmon.monitoring.alerts.rules import expected_percent
 from resmon.monitoring.directives.selectors import response_stats
 from resmon.planning.bands import NOT_ASSESSABLE, ON_TRACK, BandRule, attainment, band
-from resmon.planning.models import ProgramSchedule, TargetPoint, Task, TaskIndicator
+from resmon.planning.models import ProgramSchedule, Task, TaskIndicator
+from resmon.planning.selectors_kpis import kpi_chunks, trajectory_points
 from resmon.planning.services.schedule import DEFAULT_SCHEDULE, ScheduleEntry
 from resmon.planning.status import TaskState
-from resmon.planning.trajectory import Point, expected_value
+from resmon.planning.trajectory import planned_value
 from resmon.reporting.models import Observation, PeriodReport, ReportState
 from resmon.reporting.selectors_completeness import expected_reports
 
 from .scoring import Inputs, progress_ratio
 
 CHUNK = 2000
-VALUE_STEP = Decimal("0.0001")
 STOPPED = (TaskState.CANCELLED, TaskState.PAUSED)
 SENT = ExpressionWrapper(Q(first_sent_at__isnull=False), output_field=BooleanField())
 
@@ -184,40 +183,17 @@ def _progress(out: dict[int, Inputs], owners: Owners, window: Window) -> None:
             out[agency_id].progress_tasks += 1
 
 
-def _kpi_chunks(root: str) -> Iterator[list[tuple]]:
-    qs = (
-        TaskIndicator.objects.filter(task__lead_agency__path__startswith=root)
-        .exclude(task__state=TaskState.CANCELLED)
-        .order_by("pk")
+def _kpi_qs(root: str):
+    return TaskIndicator.objects.filter(task__lead_agency__path__startswith=root).exclude(
+        task__state=TaskState.CANCELLED
     )
-    columns = (
-        "pk",
-        "indicator_id",
-        "task__lead_agency_id",
-        "indicator_version__direction",
-        "baseline_value",
-        "baseline_date",
-    )
-    last = 0
-    while True:
-        chunk = list(qs.filter(pk__gt=last).values_list(*columns)[:CHUNK])
-        if not chunk:
-            return
-        yield chunk
-        last = chunk[-1][0]
 
 
 def _kpis(out: dict[int, Inputs], owners: Owners, window: Window, band_rule: BandRule) -> None:
     """Each KPI against its trajectory at the end of the latest period, ending in the window, for
     which its task's lead agency has an accepted value; a KPI without one is not assessable."""
-    for chunk in _kpi_chunks(owners.root):
-        points: dict[int, list[Point]] = defaultdict(list)
-        for kpi_id, _i, _a, _d, value, day in chunk:
-            if value is not None and day is not None:
-                points[kpi_id].append((day, value))
-        targets = TargetPoint.objects.filter(kpi_id__in=[row[0] for row in chunk]).order_by("kpi_id", "on")
-        for kpi_id, day, value in targets.values_list("kpi_id", "on", "value"):
-            points[kpi_id].append((day, value))
+    for chunk in kpi_chunks(_kpi_qs(owners.root)):
+        points = trajectory_points(chunk)
         observations = Observation.objects.filter(
             report__state=ReportState.ACCEPTED,
             period__end__gte=window.start,
@@ -235,9 +211,7 @@ def _kpis(out: dict[int, Inputs], owners: Owners, window: Window, band_rule: Ban
             if found is None:
                 continue
             end, actual = found
-            expected = expected_value(points.get(kpi_id, []), end)
-            if expected is not None:
-                expected = expected.quantize(VALUE_STEP, rounding=ROUND_HALF_UP)
+            expected = planned_value(points.get(kpi_id, []), end)
             kpi_band = band(attainment(actual, expected, direction), band_rule)
             if kpi_band == NOT_ASSESSABLE:
                 continue

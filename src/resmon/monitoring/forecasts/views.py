@@ -14,17 +14,12 @@ from django.utils.translation import gettext as _
 
 from resmon.agencies import selectors as agencies
 from resmon.core import clock
-from resmon.core.views import page
+from resmon.core.views import page, parse_id
 from resmon.planning import selectors as planning
 
 from . import selectors
 
 PER_PAGE = 50
-
-
-def _id(text: str) -> int | None:
-    text = (text or "").strip()
-    return int(text) if text.isdigit() and len(text) < 19 else None
 
 
 @dataclass
@@ -43,30 +38,23 @@ def parse_filter(user: Any, params: Any) -> RiskFilter:
     f = RiskFilter()
     raw = params.get("resolution", "").strip()
     if raw:
-        rid = _id(raw)
+        rid = parse_id(raw)
         f.resolution = planning.resolutions_visible(user).filter(pk=rid).first() if rid else None
         if f.resolution is None:
             f.errors.append(_("The chosen resolution does not exist; that filter was ignored."))
     raw = params.get("agency", "").strip()
     text = params.get("agency_q", "").strip()[:200]
     if raw:
-        aid = _id(raw)
+        aid = parse_id(raw)
         f.agency = (
             agencies.agencies_visible(user, include_inactive=True).filter(pk=aid).first() if aid else None
         )
         if f.agency is None:
             f.errors.append(_("The chosen agency is not one you can see; that filter was ignored."))
     elif text:
-        matches = list(agencies.search_visible(user, text)[:11])
-        if len(matches) == 1:
-            f.agency = matches[0]
-        elif not matches:
-            f.errors.append(_("No agency matches “%(text)s”; that filter was ignored.") % {"text": text})
-        else:
-            f.agency_matches = matches[:10]
-            f.errors.append(
-                _("Several agencies match “%(text)s”; choose one from the list.") % {"text": text}
-            )
+        f.agency, f.agency_matches, error = agencies.pick_by_text(user, text)
+        if error:
+            f.errors.append(error)
     return f
 
 

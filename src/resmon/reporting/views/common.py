@@ -11,14 +11,10 @@ from django.http import FileResponse
 from resmon.catalogue import selectors_periods
 from resmon.catalogue.models import PeriodKind
 from resmon.core.errors import DomainError
+from resmon.core.views import parse_id
 
 PER_PAGE = 25
 PERIOD_CHOICES = 60
-
-
-def parse_id(text: Any) -> int | None:
-    text = str(text or "").strip()
-    return int(text) if text.isdigit() and len(text) < 19 else None
 
 
 def parse_version(text: Any) -> int | None:
