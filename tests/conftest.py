@@ -21,6 +21,15 @@ def _audit_checkpoints(tmp_path, settings):
     settings.AUDIT_CHECKPOINT_PATH = tmp_path / "audit-checkpoints.jsonl"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    """No cached answer outlives its test (the ids of one test's data recur in the next)."""
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()
+
+
 @pytest.fixture
 def bearer(world):
     """A client factory: bearer("hni_officer") -> a Client that sends that user's API token."""

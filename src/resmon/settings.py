@@ -250,6 +250,18 @@ RESMON_REMIND_BEFORE_DAYS = tuple(
 RESMON_ESCALATE_AFTER_DAYS = int(os.environ.get("RESMON_ESCALATE_AFTER_DAYS", "14"))
 RESMON_REMINDER_CATCH_UP_DAYS = int(os.environ.get("RESMON_REMINDER_CATCH_UP_DAYS", "7"))
 
+# Caches. "readmodels": the dashboards' answers, keyed on the roll-ups' fold stamp
+# (resmon.dashboards.cache), kept RESMON_READ_CACHE_SECONDS at most (0: off); per process.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+    "readmodels": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "readmodels",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
+}
+RESMON_READ_CACHE_SECONDS = int(os.environ.get("RESMON_READ_CACHE_SECONDS", "60"))
+
 # Audit chain checkpoints: the head of the hash chain, HMAC-signed, in a file outside the database.
 AUDIT_CHECKPOINT_PATH = Path(os.environ.get("AUDIT_CHECKPOINT_PATH", DATA_DIR / "audit-checkpoints.jsonl"))
 AUDIT_CHECKPOINT_KEY = os.environ.get("AUDIT_CHECKPOINT_KEY", "")  # empty: SECRET_KEY signs them

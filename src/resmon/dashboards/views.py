@@ -22,7 +22,7 @@ from resmon.planning.status import TaskStatus
 from resmon.reporting.views.common import period_groups
 from resmon.rollups.models import STATUS_FIELDS
 
-from . import selectors
+from . import cache, selectors
 
 # UI.md: grey, blue, red, green, orange, dark grey (paused / cancelled)
 STATUS_COLORS = {
@@ -149,7 +149,17 @@ def overview(request):
     agency, resolution, period, errors = page_filters(user, params)
     limit = selectors.CHILDREN_PAGE
     offset = (_page_number(params.get("page", "")) - 1) * limit
-    o = selectors.overview(user, agency, resolution, period, offset=offset, limit=limit)
+    o = cache.cached(
+        "page.overview",
+        user,
+        {
+            "agency": agency.pk,
+            "resolution": getattr(resolution, "pk", None),
+            "period": getattr(period, "pk", None),
+            "offset": offset,
+        },
+        lambda: selectors.overview(user, agency, resolution, period, offset=offset, limit=limit),
+    )
     links = Links(resolution, period)
     page_obj = None
     if o.children_count:

@@ -99,6 +99,9 @@ class FoldState(models.Model):
     )
     folded_at = models.DateTimeField(null=True, blank=True)
     rebuilt_at = models.DateTimeField(null=True, blank=True)
+    generation = models.BigIntegerField(
+        default=0, help_text="Counts the folds that changed something and the rebuilds (caches key on it)."
+    )
 
     scope_public = True
 

@@ -56,3 +56,10 @@ def completeness_rollups(
 def fold_state() -> FoldState | None:
     """Where the fold stands (for the operations page and the benchmarks)."""
     return FoldState.objects.filter(pk=1).first()
+
+
+def fold_stamp() -> int | None:
+    """Where the roll-ups stand, as a number that changes whenever they may have changed (each
+    fold that changed something, each rebuild; None: never built). A cache of a read model keyed
+    on it is current up to the fold's own delay."""
+    return FoldState.objects.filter(pk=1).values_list("generation", flat=True).first()

@@ -273,6 +273,7 @@ def fold(batch: int = FOLD_BATCH) -> int:
         if entries:
             state.last_seq = entries[-1].seq or state.last_seq
         state.as_of, state.folded_at = today, clock.now()
+        state.generation += 1
         state.save()
         return len(entries)
 
@@ -299,5 +300,6 @@ def rebuild() -> int:
         state.completeness_from = completeness.window_start(today)
         state.last_seq, state.as_of = head, today
         state.folded_at = state.rebuilt_at = clock.now()
+        state.generation += 1
         state.save()
         return written
