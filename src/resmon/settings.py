@@ -250,13 +250,14 @@ RESMON_REMIND_BEFORE_DAYS = tuple(
 RESMON_ESCALATE_AFTER_DAYS = int(os.environ.get("RESMON_ESCALATE_AFTER_DAYS", "14"))
 RESMON_REMINDER_CATCH_UP_DAYS = int(os.environ.get("RESMON_REMINDER_CATCH_UP_DAYS", "7"))
 
-# Caches. "readmodels": the dashboards' answers, keyed on the roll-ups' fold stamp
-# (resmon.dashboards.cache), kept RESMON_READ_CACHE_SECONDS at most (0: off); per process.
+# Caches. "local" (per process): answers keyed on a stamp that changes whenever they may: the
+# dashboards' (on the roll-ups' fold, resmon.dashboards.cache; kept RESMON_READ_CACHE_SECONDS at
+# most, 0: off) and API tokens with their users (on the audit head, resmon.accounts.tokens).
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
-    "readmodels": {
+    "local": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "readmodels",
+        "LOCATION": "local",
         "OPTIONS": {"MAX_ENTRIES": 2000},
     },
 }

@@ -153,3 +153,24 @@ def test_token_page_cannot_revoke_another_users_token(client, world):
     response = client.post(reverse("accounts:tokens"), {"action": "revoke", "token_id": token.pk})
     assert response.status_code == 400
     assert authenticate_token(raw) is not None
+
+
+def test_a_token_in_use_stops_working_at_the_next_call_after_revocation_or_deactivation(
+    world, django_assert_num_queries
+):
+    """The token is kept per process between calls (one query a call while nothing is written),
+    yet revoking it or deactivating its user refuses the very next call."""
+    from resmon.accounts.services import deactivate_user
+
+    user = world.users["hni_officer"]
+    token, raw = create_token(user, "in use")
+    assert authenticate_token(raw) == user
+    with django_assert_num_queries(1):  # the audit head only
+        assert authenticate_token(raw) == user
+    revoke_token(user, token.pk)
+    assert authenticate_token(raw) is None
+
+    _t, raw = create_token(user, "second")
+    assert authenticate_token(raw) == user
+    deactivate_user(world.users["hni_admin"], user, "Chuyển công tác")
+    assert authenticate_token(raw) is None

@@ -11,10 +11,12 @@ import datetime as dt
 import secrets
 from typing import Any
 
+from django.core.cache import caches
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from resmon.audit import selectors as audit
 from resmon.audit.services import record
 from resmon.core import clock
 from resmon.core.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
@@ -25,6 +27,8 @@ TOKEN_PREFIX = "rsm_"
 NAME_MAX = 100
 # last_used_at is written at most this often, so a busy client does not write on every request
 LAST_USED_GRANULARITY = dt.timedelta(minutes=1)
+CACHE = "local"
+KEEP_SECONDS = 60
 
 
 def _agency_path(user: Any) -> str:
@@ -101,22 +105,33 @@ def revoke_token(user: Any, token_id: Any) -> ApiToken:
 
 
 def authenticate_token(raw: str | None) -> User | None:
-    """The active user a raw token belongs to, or None (unknown, revoked or expired)."""
+    """The active user a raw token belongs to, or None (unknown, revoked or expired).
+
+    The token with its user, agency and scope is kept per process while no write has happened
+    since: the audit head is in the key, and revoking a token, deactivating a user or changing a
+    grant are audited writes. A client calling again and again costs one small query, not four."""
     if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
-    try:
-        token = ApiToken.objects.select_related("user", "user__agency").get(key_hash=hash_token(raw))
-    except ApiToken.DoesNotExist:
-        return None
+    key_hash = hash_token(raw)
+    store, name = caches[CACHE], f"token:{key_hash}:{audit.head()}"
+    token, keep = store.get(name), False
+    if token is None:
+        token = ApiToken.objects.select_related("user", "user__agency").filter(key_hash=key_hash).first()
+        if token is None:
+            return None
+        token.user.scope  # noqa: B018 - computed once, kept with the token
+        keep = True
     now = clock.now()
     if token.revoked_at is not None or (token.expires_at is not None and token.expires_at <= now):
         return None
-    user = token.user
-    if not user.is_active:
+    if not token.user.is_active:
         return None
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_GRANULARITY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return user
+        token.last_used_at, keep = now, True
+    if keep:
+        store.set(name, token, KEEP_SECONDS)
+    return token.user
 
 
 def list_tokens(user: Any) -> QuerySet[ApiToken]:

@@ -79,3 +79,10 @@ def recent_verifications(user: Any, limit: int = 10) -> list[AuditVerification]:
     if not may_verify(user):
         return []
     return list(AuditVerification.objects.order_by("-started_at", "-id")[:limit])
+
+
+def head() -> int:
+    """The id of the newest audit row (0 when there is none). Every write is audited in its own
+    transaction, so this changes with every committed write: a per-process cache keyed on it is
+    never older than the last write (``accounts.tokens``)."""
+    return AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0

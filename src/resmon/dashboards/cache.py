@@ -6,7 +6,7 @@ reused while the fold stamp (``rollups.selectors.fold_stamp``) has not moved: th
 after a fold computes it again, the others read it. The key also holds the user's scope (users
 who see the same agencies and resolutions share the answer, nobody sees another scope's), the
 filters, the language and the day. Entries live ``RESMON_READ_CACHE_SECONDS`` at most (0: no
-cache), in the ``readmodels`` cache (per process by default: each web worker computes once per
+cache), in the ``local`` cache (per process by default: each web worker computes once per
 fold round).
 """
 
@@ -24,7 +24,7 @@ from resmon.core import clock
 from resmon.rollups import selectors as rollups
 
 T = TypeVar("T")
-CACHE = "readmodels"
+CACHE = "local"
 
 
 def key(kind: str, user: Any, params: dict[str, Any]) -> str:
