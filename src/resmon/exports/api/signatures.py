@@ -14,7 +14,6 @@ from ninja.files import UploadedFile
 from resmon.core.apikit import Problem, problem_response
 from resmon.core.errors import ValidationFailed
 
-from ..signing import verify_pdf
 from ..signing.uploads import FileTooLarge, read_upload
 
 router = Router(tags=["signatures"])
@@ -70,4 +69,6 @@ def verify_pdf_signature(request, file: UploadedFile | None = File(None)):  # no
         data = read_upload(file)
     except FileTooLarge as exc:
         return problem_response(413, exc.code, _("File too large"), str(exc.message), exc.errors)
+    from ..signing import verify_pdf  # pyhanko on first use (signing/__init__)
+
     return verify_pdf(data)

@@ -5,8 +5,6 @@ fetched from outside (only the data: URIs of the document's own pictures)."""
 from __future__ import annotations
 
 from django.template.loader import render_to_string
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher
 
 from .model import (
     DRAFT_MARK,
@@ -39,6 +37,9 @@ def render_html(d: Document) -> str:
 
 def render_pdf(d: Document) -> bytes:
     """The document as a PDF file."""
+    from weasyprint import HTML  # ~45 MB: loaded by the first PDF, not by every web worker
+    from weasyprint.urls import URLFetcher
+
     fetcher = URLFetcher(allowed_protocols=["data"])
     pdf = HTML(string=render_html(d), url_fetcher=fetcher).write_pdf()
     assert pdf is not None  # write_pdf() without a target returns the bytes

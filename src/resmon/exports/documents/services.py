@@ -18,7 +18,6 @@ from resmon.core.errors import ValidationFailed
 from resmon.reporting import selectors as report_selectors
 from resmon.reporting.models import ReportState
 
-from ..signing import sign_pdf
 from .model import Document
 from .pdf import render_pdf
 from .period_report import period_report_document
@@ -84,6 +83,8 @@ def signed_report_pdf(user: Any, report_id: Any) -> DocumentFile:
         )
     document = period_report_document(user, report)
     reason = _("Period report accepted by %(agency)s") % {"agency": report.accepting_agency.name}
+    from ..signing import sign_pdf  # pyhanko on first use (signing/__init__)
+
     content = sign_pdf(render_pdf(document), reason=reason, location=document.place)
     with transaction.atomic():
         record(

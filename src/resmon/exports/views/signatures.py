@@ -13,7 +13,6 @@ from django.views.decorators.http import require_http_methods
 from resmon.core.errors import ValidationFailed
 from resmon.core.views import page
 
-from ..signing import verify_pdf
 from ..signing.uploads import read_upload, upload_limit_text
 
 
@@ -40,6 +39,8 @@ def verify(request):
                 form.add_error("file", str(exc.message))
                 status = exc.status
             else:
+                from ..signing import verify_pdf  # pyhanko on first use (signing/__init__)
+
                 context["result"] = verify_pdf(data)
                 context["file_name"] = form.cleaned_data["file"].name or ""
                 status = 200
