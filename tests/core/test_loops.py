@@ -30,3 +30,28 @@ def test_rounds_until_asked_to_stop_and_survives_a_database_error(caplog):
         signal.signal(signal.SIGINT, previous[1])
     assert rounds == [0, 1, 2, 3]  # the failed second round did not stop the loop; SIGTERM did
     assert [r.getMessage() for r in caplog.records] == ["round failed; retrying"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_audit_row_wakes_the_loop_on_postgresql():
+    """The sealer sleeps until the next round, unless a write commits (PostgreSQL NOTIFY from the
+    audit table's trigger): then it starts the round at once. SQLite: it just sleeps."""
+    import time
+
+    from django.db import connection, transaction
+
+    from resmon.audit import wake
+    from resmon.audit.services import record
+    from resmon.core.loops import Wakeup
+
+    waiter = Wakeup(wake.CHANNEL, logging.getLogger("test.loop"))
+    assert waiter.wait(0.05) is False  # nothing written: the time runs out
+    with transaction.atomic():
+        record(None, "test.wake")
+    began = time.monotonic()
+    woken = waiter.wait(5)
+    if connection.vendor == "postgresql":
+        assert woken is True and time.monotonic() - began < 2
+        assert waiter.wait(0.05) is False  # the notification was used up
+    else:
+        assert woken is False and waiter.listener is None

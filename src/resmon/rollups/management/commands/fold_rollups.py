@@ -8,7 +8,7 @@ import logging
 
 from django.core.management.base import BaseCommand
 
-from resmon.audit import sealing
+from resmon.audit import sealing, wake
 from resmon.core.loops import run_every
 from resmon.rollups import services
 
@@ -49,4 +49,7 @@ class Command(BaseCommand):
                 log.info("folded %s audit rows into the roll-ups", n)
 
         # a failed round is retried by the next from the watermarks: nothing is lost
-        run_every(interval, work, log, "sealing or folding failed; retrying")
+        # PostgreSQL: a committed write wakes the loop at once (audit.wake), not one interval later
+        run_every(
+            interval, work, log, "sealing or folding failed; retrying", wake_on=wake.CHANNEL if seal else None
+        )
