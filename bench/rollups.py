@@ -21,12 +21,13 @@ targets of --scale):
    (`planning.services.tasks.record_progress` by the system administrator), `audit.sealing.seal()`,
    then `rollups.services.fold()` timed, --rounds times, with `compute_resolution` timed apart
    (write = fold - compute);
-4. freshness: the sealer (`manage.py fold_rollups --loop --seal --interval 1`: seal, then fold; woken at once by the NOTIFY of a committed write, audit.wake),
-   every second) runs as the Procfile runs it, in a process of its own; --writes times, a leaf
-   task of r is completed through `record_progress` (its status
-   changes, so the national counts must change) and the national dashboard (GET /api/v1/dashboard
-   as the national leader, in process, through the server's cache) is polled every 20 ms until it
-   shows the change: p50/p95 of "write committed -> shown on the national dashboard". The writes are
+4. freshness: the sealer (`manage.py fold_rollups --loop --seal --interval 1`: seal, then fold,
+   every second, or at once when a write commits: audit.wake) runs as the Procfile runs it, in a
+   process of its own; --writes times, a leaf task of r is completed through `record_progress`
+   (its status changes, so the national counts must change) and the national dashboard
+   (GET /api/v1/dashboard as the national leader, in process, through the server's cache) is
+   polled every 20 ms until it shows the change: p50/p95 of "write committed -> shown on the
+   national dashboard". The writes are
    spaced by a random 0-1.5 s pause, so they fall at every phase of the loop.
 """
 
