@@ -147,3 +147,37 @@ def test_rows_follow_a_task_moved_to_another_resolution(rworld):
     services.rebuild()
     assert not CompletenessRollup.objects.filter(resolution=w.res).exists()
     assert_consistent(w.users["sysadmin"])
+
+
+def test_only_writes_that_change_the_expected_reports_recount_completeness():
+    """A progress write keeps a task's expectation fields: its resolution's completeness is not
+    recounted (the fold's costliest part); a completion, cancellation, re-assignment or a
+    programme change is; an audit row without both snapshots is, to be safe."""
+    from resmon.audit.models import AuditEntry
+    from resmon.rollups.services import may_change_expected
+
+    task = {
+        "state": "in_progress",
+        "completed_on": None,
+        "program_id": 1,
+        "lead_agency_id": 7,
+        "resolution_id": 3,
+        "percent_done": "40",
+    }
+
+    def entry(object_type, before, after):
+        return AuditEntry(object_type=object_type, action="x", before=before, after=after)
+
+    assert not may_change_expected(entry("planning.task", task, task | {"percent_done": "60"}))
+    assert not may_change_expected(entry("planning.deadlineextension", None, {"task_id": 5}))
+    for change in (
+        {"completed_on": "2026-11-20"},
+        {"state": "cancelled"},
+        {"lead_agency_id": 8},
+        {"program_id": 2},
+        {"resolution_id": 4},
+    ):
+        assert may_change_expected(entry("planning.task", task, task | change)), change
+    assert may_change_expected(entry("planning.task", None, task))  # created
+    assert may_change_expected(entry("planning.actionprogram", {}, {}))
+    assert may_change_expected(entry("reporting.periodreport", {}, {}))

@@ -214,6 +214,24 @@ def touched_resolutions(entries: Iterable[AuditEntry]) -> set[int] | None:
     return found
 
 
+# the task fields that decide which period reports are expected (reporting.selectors_completeness)
+EXPECTATION_FIELDS = ("state", "completed_on", "program_id", "lead_agency_id", "resolution_id")
+
+
+def may_change_expected(entry: AuditEntry) -> bool:
+    """Whether this audit row may change which reports are expected: not a deadline extension,
+    not a task write whose before and after agree on EXPECTATION_FIELDS (progress, say: the
+    completeness of its resolution need not be recounted); anything else may."""
+    if entry.object_type == "planning.deadlineextension":
+        return False
+    if entry.object_type != "planning.task":
+        return True
+    before, after = entry.before, entry.after
+    if not (isinstance(before, dict) and isinstance(after, dict)):
+        return True
+    return any(k not in before or k not in after or before[k] != after[k] for k in EXPECTATION_FIELDS)
+
+
 REPORT_TYPE = "reporting.periodreport"
 
 
@@ -269,7 +287,8 @@ def fold(batch: int = FOLD_BATCH) -> int:
             return 0
         touched = touched_resolutions(entries)
         refresh(all_resolution_ids() if touched is None or new_day else touched, today)
-        _refresh_completeness(state, today, touched, touched_reports(entries), new_day)
+        expected = touched if touched is None else touched_resolutions(filter(may_change_expected, entries))
+        _refresh_completeness(state, today, expected, touched_reports(entries), new_day)
         if entries:
             state.last_seq = entries[-1].seq or state.last_seq
         state.as_of, state.folded_at = today, clock.now()
