@@ -150,12 +150,16 @@ def test_rows_follow_a_task_moved_to_another_resolution(rworld):
 
 
 def test_only_writes_that_change_the_expected_reports_recount_completeness():
-    """A progress write keeps a task's expectation fields: its resolution's completeness is not
-    recounted (the fold's costliest part); a completion, cancellation, re-assignment or a
-    programme change is; an audit row without both snapshots is, to be safe."""
+    """A progress write, or a completion dated today, leaves the task expected in every kept
+    period: its resolution's completeness is not recounted (the fold's costliest part); a
+    back-dated completion, a cancellation, a re-assignment or a programme change is; an audit row
+    without both snapshots is, to be safe."""
+    import datetime as dt
+
     from resmon.audit.models import AuditEntry
     from resmon.rollups.services import may_change_expected
 
+    today = dt.date(2026, 11, 23)
     task = {
         "state": "in_progress",
         "completed_on": None,
@@ -165,19 +169,22 @@ def test_only_writes_that_change_the_expected_reports_recount_completeness():
         "percent_done": "40",
     }
 
-    def entry(object_type, before, after):
-        return AuditEntry(object_type=object_type, action="x", before=before, after=after)
+    def changes(object_type, before, after):
+        return may_change_expected(
+            AuditEntry(object_type=object_type, action="x", before=before, after=after), today
+        )
 
-    assert not may_change_expected(entry("planning.task", task, task | {"percent_done": "60"}))
-    assert not may_change_expected(entry("planning.deadlineextension", None, {"task_id": 5}))
+    assert not changes("planning.task", task, task | {"percent_done": "60"})
+    assert not changes("planning.task", task, task | {"state": "completed", "completed_on": "2026-11-23"})
+    assert not changes("planning.deadlineextension", None, {"task_id": 5})
     for change in (
-        {"completed_on": "2026-11-20"},
+        {"completed_on": "2026-09-30"},  # back-dated: not expected in the periods begun after it
         {"state": "cancelled"},
         {"lead_agency_id": 8},
         {"program_id": 2},
         {"resolution_id": 4},
     ):
-        assert may_change_expected(entry("planning.task", task, task | change)), change
-    assert may_change_expected(entry("planning.task", None, task))  # created
-    assert may_change_expected(entry("planning.actionprogram", {}, {}))
-    assert may_change_expected(entry("reporting.periodreport", {}, {}))
+        assert changes("planning.task", task, task | change), change
+    assert changes("planning.task", None, task)  # created
+    assert changes("planning.actionprogram", {}, {})
+    assert changes("reporting.periodreport", {}, {})

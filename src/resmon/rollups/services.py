@@ -214,14 +214,13 @@ def touched_resolutions(entries: Iterable[AuditEntry]) -> set[int] | None:
     return found
 
 
-# the task fields that decide which period reports are expected (reporting.selectors_completeness)
-EXPECTATION_FIELDS = ("state", "completed_on", "program_id", "lead_agency_id", "resolution_id")
-
-
-def may_change_expected(entry: AuditEntry) -> bool:
-    """Whether this audit row may change which reports are expected: not a deadline extension,
-    not a task write whose before and after agree on EXPECTATION_FIELDS (progress, say: the
-    completeness of its resolution need not be recounted); anything else may."""
+def may_change_expected(entry: AuditEntry, today: dt.date) -> bool:
+    """Whether this audit row may change which reports of the kept periods (begun by ``today``) are
+    expected (``reporting.selectors_completeness``: a task is expected unless cancelled or completed
+    before the period began). Not a deadline extension; not a task write that keeps its programme,
+    lead agency and resolution, is cancelled before and after or neither, and whose completion
+    date, before and after, is none or not before today (progress, a completion today: recounting
+    the resolution's completeness, the fold's costliest part, is skipped). Anything else may."""
     if entry.object_type == "planning.deadlineextension":
         return False
     if entry.object_type != "planning.task":
@@ -229,7 +228,15 @@ def may_change_expected(entry: AuditEntry) -> bool:
     before, after = entry.before, entry.after
     if not (isinstance(before, dict) and isinstance(after, dict)):
         return True
-    return any(k not in before or k not in after or before[k] != after[k] for k in EXPECTATION_FIELDS)
+    fields = ("program_id", "lead_agency_id", "resolution_id", "state", "completed_on")
+    if any(k not in before or k not in after for k in fields):
+        return True
+    if any(before[k] != after[k] for k in fields[:3]):
+        return True
+    if (before["state"] == TaskState.CANCELLED) != (after["state"] == TaskState.CANCELLED):
+        return True
+    done = (before["completed_on"], after["completed_on"])
+    return done[0] != done[1] and any(d is not None and str(d) < today.isoformat() for d in done)
 
 
 REPORT_TYPE = "reporting.periodreport"
@@ -287,7 +294,11 @@ def fold(batch: int = FOLD_BATCH) -> int:
             return 0
         touched = touched_resolutions(entries)
         refresh(all_resolution_ids() if touched is None or new_day else touched, today)
-        expected = touched if touched is None else touched_resolutions(filter(may_change_expected, entries))
+        expected = (
+            touched
+            if touched is None
+            else touched_resolutions(e for e in entries if may_change_expected(e, today))
+        )
         _refresh_completeness(state, today, expected, touched_reports(entries), new_day)
         if entries:
             state.last_seq = entries[-1].seq or state.last_seq
