@@ -16,6 +16,7 @@ dropped and created again: never point it at a database you keep).
 from __future__ import annotations
 
 import argparse
+import base64
 import http.cookiejar
 import json
 import os
@@ -115,30 +116,50 @@ class Server:
                 os.killpg(self.proc.pid, signal.SIGKILL)
 
 
-def browser_session(base: str, username: str) -> urllib.request.OpenerDirector:
-    """A cookie-carrying opener signed in through the login form, as a browser would."""
+def _post_form(opener: urllib.request.OpenerDirector, url: str, html: str, fields: dict[str, str]):
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    if not token:
+        sys.exit(f"no CSRF token on {url}")
+    body = urllib.parse.urlencode({**fields, "csrfmiddlewaretoken": token.group(1)}).encode()
+    return opener.open(urllib.request.Request(url, data=body, headers={"Referer": url}), timeout=30)
+
+
+def _enrol(opener: urllib.request.OpenerDirector, resp, username: str) -> str:
+    """A leader of the fresh demo data sets up two-factor sign-in, as at a first sign-in: the code
+    of the secret shown on the page; returns one of the recovery codes (for the API token)."""
+    from django_otp.oath import TOTP
+
+    html = resp.read().decode()
+    secret = re.search(r'data-testid="otp-secret">([A-Z2-7 ]+)<', html)
+    if not secret:
+        sys.exit(f"{username}: no two-factor secret on the enrolment page")
+    totp = TOTP(base64.b32decode(secret.group(1).replace(" ", "")))
+    done = _post_form(opener, resp.geturl(), html, {"code": f"{totp.token():06d}"}).read().decode()
+    codes = re.findall(r">([a-z2-7]{4}-[a-z2-7]{4})<", done)
+    if not codes:
+        sys.exit(f"{username}: two-factor sign-in could not be set up")
+    return codes[0]
+
+
+def browser_session(base: str, username: str) -> tuple[urllib.request.OpenerDirector, str]:
+    """A cookie-carrying opener signed in through the login form, as a browser would; a leader
+    sets up two-factor sign-in on the way (the one-time code for the API token is returned)."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     html = opener.open(base + "/accounts/login/", timeout=30).read().decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
-    if not token:
-        sys.exit("no CSRF token on the login page")
-    body = urllib.parse.urlencode(
-        {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token.group(1)}
-    ).encode()
-    req = urllib.request.Request(
-        base + "/accounts/login/", data=body, headers={"Referer": base + "/accounts/login/"}
-    )
-    resp = opener.open(req, timeout=30)
-    if "/accounts/login/" in resp.geturl():
+    resp = _post_form(opener, base + "/accounts/login/", html, {"username": username, "password": PASSWORD})
+    otp = ""
+    if resp.geturl().endswith("/accounts/login/enrol/"):
+        otp = _enrol(opener, resp, username)
+    elif "/accounts/login/" in resp.geturl():
         sys.exit(f"{username} could not sign in with the demo password")
-    return opener
+    return opener, otp
 
 
-def api_token(base: str, username: str) -> str:
+def api_token(base: str, username: str, otp: str = "") -> str:
     req = urllib.request.Request(
         base + "/api/v1/auth/token",
-        data=json.dumps({"username": username, "password": PASSWORD}).encode(),
+        data=json.dumps({"username": username, "password": PASSWORD, "otp": otp}).encode(),
         headers={"Content-Type": "application/json"},
     )
     return json.load(urllib.request.urlopen(req, timeout=30))["token"]
@@ -166,8 +187,8 @@ def measure(database: str, db_env: dict[str, str], n: int) -> Result:
     result.load_s = timed([PY, "manage.py", "load_demo"], env)
     with Server(env) as server:
         for username in USERS:
-            opener = browser_session(server.base, username)
-            token = api_token(server.base, username)
+            opener, otp = browser_session(server.base, username)
+            token = api_token(server.base, username, otp)
             count = json.load(
                 urllib.request.urlopen(
                     urllib.request.Request(

@@ -11,7 +11,8 @@ exist already: this script never creates, drops or writes it — its connection 
 1. ``dashboards.trends.trends`` + its API body (``api_compare.trends_out``): the nation on all
    resolutions for 8 and 20 quarters, the nation on the resolution with the most tasks, Hà Nội;
    with the parts apart for the nation: the one status aggregate query, the progress means, the
-   completeness counts of the quarters;
+   completeness counts of the quarters (counted live, and as trends reads them: from the
+   completeness roll-ups for the quarters they hold; the roll-ups missing, it says so);
 2. ``dashboards.compare.compare`` + its API body (``api_compare.compare_out``): the nation and
    Hà Nội on the quarterly indicator with the most accepted values, and on a ratio indicator;
 3. the two pages rendered (views called with a RequestFactory request, no session written).
@@ -72,8 +73,13 @@ def bench_trends(n: int, users: dict[str, Any], root: Any, hni: Any) -> None:
     from resmon.dashboards import api_compare, trends
     from resmon.planning.models import Resolution
     from resmon.reporting import selectors_completeness
+    from resmon.rollups import completeness
+    from resmon.rollups.selectors import fold_state
 
     national = users[NATIONAL_USER]
+    if fold_state() is None:
+        print("\nthe roll-ups are missing (the reports are counted live): build them with")
+        print("  DATABASE_URL=<this database> .venv/bin/python manage.py rebuild_rollups")
     busiest = Resolution.objects.annotate(n=Count("tasks")).order_by("-n").first()
     print("\ntrends (dashboards.trends.trends + the API body):")
     cases = [
@@ -107,6 +113,12 @@ def bench_trends(n: int, users: dict[str, Any], root: Any, hni: Any) -> None:
     periods = trends.quarters(national, 8, today)
     days = [min(p.end, today) for p in periods]
     tasks = trends.task_slice(national, root, None)
+    state = fold_state()
+    held = sum(
+        1
+        for p in periods
+        if state is not None and completeness.covered(p, state.completeness_from, state.as_of)
+    )
     line("    status counts: one aggregate query", timings(lambda: trends.status_counts(tasks, days), n))
     line(
         "    average progress (accepted lines streamed)",
@@ -117,7 +129,11 @@ def bench_trends(n: int, users: dict[str, Any], root: Any, hni: Any) -> None:
         for p in periods:
             selectors_completeness.completeness(national, period=p, agency=root)
 
-    line(f"    reports: completeness x {len(periods)} quarters", timings(reports, n))
+    line(f"    reports: completeness counted live x {len(periods)} quarters", timings(reports, n))
+    line(
+        f"    reports: trends.report_counts ({held}/{len(periods)} quarters from the roll-ups)",
+        timings(lambda: trends.report_counts(national, periods, root, None), n),
+    )
 
 
 def bench_compare(n: int, users: dict[str, Any], root: Any, hni: Any) -> None:

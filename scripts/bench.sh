@@ -24,6 +24,11 @@ if [ "${1:-}" = rollups ]; then
   shift
   exec "$PY" bench/rollups.py "$@"
 fi
+# scripts/bench.sh kpi_rollups [options]: KPI bands from the roll-ups vs scored live, on resmon_national (bench/kpi_rollups.py)
+if [ "${1:-}" = kpi_rollups ]; then
+  shift
+  exec "$PY" bench/kpi_rollups.py "$@"
+fi
 # scripts/bench.sh dashboard [options]: the national dashboard API under load (bench/dashboard_load.py)
 if [ "${1:-}" = dashboard ]; then
   shift
@@ -48,5 +53,16 @@ fi
 if [ "${1:-}" = monitoring ]; then
   shift
   exec "$PY" bench/monitoring.py "$@"
+fi
+# scripts/bench.sh fuzz [options]: the API fuzzing, 200 requests per operation (bench/fuzz_api.py)
+if [ "${1:-}" = fuzz ]; then
+  shift
+  exec "$PY" bench/fuzz_api.py "$@"
+fi
+# scripts/bench.sh drills [options]: crash and concurrency drills, kill -9, 200 simultaneous saves, a full
+# disk (bench/drills.py; resmon_drill is DROPPED and created again; the full-disk drill needs root)
+if [ "${1:-}" = drills ]; then
+  shift
+  exec "$PY" bench/drills.py "$@"
 fi
 exec "$PY" bench/run.py "$@"

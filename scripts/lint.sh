@@ -12,4 +12,6 @@ rc=0
 .venv/bin/ruff format --check src tests bench || rc=1
 .venv/bin/mypy || rc=1
 PYTHONPATH=src .venv/bin/lint-imports || rc=1
+# security linter: any finding of high severity fails (docs/security.md)
+.venv/bin/bandit -r src -c pyproject.toml -q --severity-level high || rc=1
 exit "$rc"

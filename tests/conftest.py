@@ -22,12 +22,38 @@ def _audit_checkpoints(tmp_path, settings):
 
 
 @pytest.fixture(autouse=True)
+def _force_login_passes_the_code_step(monkeypatch):
+    """``client.force_login(user)`` (and ``client.login``) signs the user in completely: a session of
+    an account that needs the one-time-code step (two-factor sign-in on, or required by its role) is
+    also verified with a real device (tests/signin.py), as the code step would have done."""
+    from django.test.client import ClientMixin
+
+    from tests.signin import verify_session
+
+    original = ClientMixin._login
+
+    def _login(self, user, backend=None):
+        original(self, user, backend)
+        verify_session(self, user)
+
+    monkeypatch.setattr(ClientMixin, "_login", _login)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_caches():
     """No cached answer outlives its test (the ids of one test's data recur in the next)."""
     from django.core.cache import caches
 
     for cache in caches.all():
         cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _rate_limit_counters():
+    """Each test starts with no rate-limit counts (the "ratelimit" cache is per process in tests)."""
+    from django.core.cache import caches
+
+    caches["ratelimit"].clear()
 
 
 @pytest.fixture

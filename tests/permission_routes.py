@@ -33,6 +33,18 @@ ROUTES: dict[str, Route] = {
     "accounts:logout": Route(PUBLIC, method="POST", ok=(302,)),
     "accounts:password_change": Route(PAGE),
     "accounts:tokens": Route(PAGE),
+    # --- two-factor sign-in (tests/accounts/test_two_factor.py): the code and enrolment steps only
+    # serve a session between the password and the code (else: back to the sign-in form); the
+    # security page is everyone's own (enrolling: 302 when already on; new codes: 302 when off;
+    # turning off without the password and code: 400)
+    "accounts:login_code": Route(PUBLIC, ok=(302,)),
+    "accounts:login_enrol": Route(PUBLIC, ok=(302,)),
+    "accounts:confirm": Route(PAGE),
+    "accounts:security": Route(PAGE),
+    "accounts:security_enrol": Route(PAGE, ok=(200, 302)),
+    "accounts:recovery_codes": Route(PAGE, method="POST", data={}, ok=(200, 302)),
+    "accounts:security_disable": Route(PAGE, method="POST", data={}, ok=(400,)),
+    "accounts:sign_in_history": Route(PAGE),
     # --- account administration pages
     "accounts:user_list": Route(PAGE, admin=True, lists=("user",)),
     "accounts:user_create": Route(PAGE, admin=True),
@@ -553,4 +565,9 @@ ROUTES: dict[str, Route] = {
     "api:delete_stored_document": Route(API, method="DELETE", kwargs={"document_id": 2**62}, ok=(404,)),
     # an unknown path under /api/v1/ is a problem+json 404 for everyone (it reveals nothing)
     "api_not_found": Route(PUBLIC, url="/api/v1/no-such-endpoint", ok=(404,)),
+    # --- operations (tests/ops): liveness and readiness for anyone (no details); the metrics answer the
+    # test client's 127.0.0.1 (METRICS_ALLOWED_IPS), a 404 from elsewhere without the token
+    "ops:healthz": Route(PUBLIC),
+    "ops:readyz": Route(PUBLIC, ok=(200, 503)),
+    "ops:metrics": Route(PUBLIC),
 }

@@ -42,6 +42,9 @@ INSTALLED_APPS = [
     "template_partials",
     "django_htmx",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "ninja",
     "django_tasks",
@@ -65,10 +68,13 @@ INSTALLED_APPS = [
     "resmon.exports",
     "resmon.web",
     "resmon.api",
+    "resmon.ops",
     "resmon.demo",
 ]
 
 MIDDLEWARE = [
+    "resmon.ops.middleware.RequestMiddleware",  # first: the request id and the latency of everything
+    "resmon.core.dbrouter.ReplicaReadsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -77,12 +83,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "resmon.web.middleware.StorageFullMiddleware",  # a full disk: a 507 page saying so
     "django_htmx.middleware.HtmxMiddleware",
+    "resmon.accounts.middleware.SessionTimeoutMiddleware",
+    "resmon.accounts.middleware.SecondFactorMiddleware",
     "resmon.accounts.middleware.PasswordChangeRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
+    "resmon.accounts.ratelimits.RateLimitMiddleware",
 ]
 
 ROOT_URLCONF = "resmon.urls"
@@ -125,6 +136,17 @@ else:
             },
         }
     }
+# A PostgreSQL read replica (streaming replication) for the read-heavy paths: GET requests under
+# REPLICA_READ_PATHS read from it (resmon.core.dbrouter, decision 019); writes, sign-in data and
+# everything else use the primary.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=60, conn_health_checks=True
+    )
+DATABASE_REPLICA_READS = "replica" in DATABASES
+DATABASE_ROUTERS = ["resmon.core.dbrouter.ReplicaRouter"]
+REPLICA_READ_PATHS = ["/dashboards/", "/exports/", "/api/v1/dashboard"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -154,8 +176,35 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "resmon.accounts.views.locked_out"
 AXES_VERBOSE = False
 
+# Rate limits (django-ratelimit; resmon.accounts.ratelimits), "N/s", "N/m", "N/h" or "N/d": sign-in
+# POSTs per client address, API tokens per address (POST /api/v1/auth/token) and per user (the
+# tokens page), exports and downloads per user. Counted in the "ratelimit" cache below, a database
+# table every gunicorn worker shares (resmon.core.counters). Behind a proxy, name the header that
+# carries the client's address as Django sees it (e.g. HTTP_X_REAL_IP) in RESMON_CLIENT_IP_HEADER.
+RESMON_RATE_SIGN_IN = os.environ.get("RESMON_RATE_SIGN_IN", "30/m")
+RESMON_RATE_TOKENS = os.environ.get("RESMON_RATE_TOKENS", "10/m")
+RESMON_RATE_EXPORTS = os.environ.get("RESMON_RATE_EXPORTS", "30/m")
+RATELIMIT_USE_CACHE = "ratelimit"
+RATELIMIT_IP_META_KEY = os.environ.get("RESMON_CLIENT_IP_HEADER") or None
+
+# Two-factor sign-in (django-otp; docs/decisions/018-two-factor.md): a TOTP authenticator app and
+# ten single-use recovery codes. Required for these roles (they enrol at their first sign-in),
+# available to everyone. Sensitive actions (accepting or reopening a report, changing roles or
+# memberships, exporting a whole province or the nation) ask for the password (and a code) again
+# when the last confirmation is older than RESMON_REAUTH_MINUTES.
+RESMON_2FA_REQUIRED_ROLES = [
+    r.strip()
+    for r in os.environ.get("RESMON_2FA_REQUIRED_ROLES", "system_admin,agency_admin,leader").split(",")
+    if r.strip()
+]
+RESMON_REAUTH_MINUTES = int(os.environ.get("RESMON_REAUTH_MINUTES", "15"))
+OTP_TOTP_ISSUER = "Resmon"
+
 # Sessions: expire after 8 hours and when the browser closes; cookies secure in production.
+# SESSION_COOKIE_AGE is also the absolute limit of a sign-in, enforced on the server
+# (resmon.accounts.middleware.SessionTimeoutMiddleware) with the idle limit below.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
+RESMON_SESSION_IDLE_MINUTES = int(os.environ.get("RESMON_SESSION_IDLE_MINUTES", "30"))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -262,6 +311,12 @@ CACHES = {
     },
 }
 RESMON_READ_CACHE_SECONDS = int(os.environ.get("RESMON_READ_CACHE_SECONDS", "60"))
+# "ratelimit": the rate limits' counters, shared by all processes (a table made by `migrate`).
+CACHES["ratelimit"] = {
+    "BACKEND": "resmon.core.counters.CounterDatabaseCache",
+    "LOCATION": "resmon_ratelimit_cache",
+    "OPTIONS": {"MAX_ENTRIES": 100_000},
+}
 
 # Audit chain checkpoints: the head of the hash chain, HMAC-signed, in a file outside the database.
 AUDIT_CHECKPOINT_PATH = Path(os.environ.get("AUDIT_CHECKPOINT_PATH", DATA_DIR / "audit-checkpoints.jsonl"))
@@ -281,15 +336,51 @@ SIGNING_TSA_URL = os.environ.get("RESMON_TSA_URL", "")
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
 
+# Logs go to standard error: the message alone (LOG_FORMAT=text, the default) or one JSON object a
+# line (LOG_FORMAT=json: time, level, logger, message, request_id, and exc_info on errors).
+# LOG_REQUESTS=1 adds one line per request (resmon.requests: route, status, duration, request id).
+LOG_FORMAT = "json" if os.environ.get("LOG_FORMAT", "").lower() == "json" else "text"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "resmon.core.logs.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",
+            "json_ensure_ascii": False,
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "resmon.requests": {"level": "INFO" if os.environ.get("LOG_REQUESTS", "") == "1" else "WARNING"},
+    },
 }
+
+# Operations (docs/operations.md). /metrics answers the addresses or networks of
+# METRICS_ALLOWED_IPS connecting directly, or a request with "Authorization: Bearer METRICS_TOKEN";
+# anyone else gets a 404. /readyz says "stale" when a background job has waited longer than
+# READYZ_QUEUE_MAX_WAIT seconds. `manage.py backup` writes its archives to RESMON_BACKUP_DIR.
+METRICS_ALLOWED_IPS = [
+    ip.strip() for ip in os.environ.get("METRICS_ALLOWED_IPS", "127.0.0.1,::1").split(",") if ip.strip()
+]
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+READYZ_QUEUE_MAX_WAIT = int(os.environ.get("READYZ_QUEUE_MAX_WAIT", "600"))
+BACKUP_DIR = Path(os.environ.get("RESMON_BACKUP_DIR", DATA_DIR / "backups"))
 
 if ENV == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast tests only
     # Tests read the English msgids; tests of the Vietnamese default override this explicitly.
     LANGUAGE_CODE = os.environ.get("TEST_LANGUAGE_CODE", "en")
     AXES_FAILURE_LIMIT = 5
+    # per process in tests (tests/conftest.py empties it before each test)
+    CACHES["ratelimit"] = {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "ratelimit",
+    }

@@ -17,5 +17,6 @@ urlpatterns = [
     path("monitoring/bottlenecks/", include("resmon.monitoring.bottlenecks.urls")),
     path("monitoring/evaluation/", include("resmon.monitoring.evaluation.urls")),
     path("monitoring/directives/", include("resmon.monitoring.directives.urls")),
+    path("", include("resmon.ops.urls")),  # /healthz, /readyz, /metrics
     path("", include("resmon.web.urls")),
 ]

@@ -162,12 +162,21 @@ def visit(page, shot):
 
 
 def login(page, username: str, password: str = PASSWORD) -> None:
-    """Sign in through the login form; fails the test if the form does not let the user in."""
+    """Sign in through the login form, and the one-time-code step when the account has two-factor
+    sign-in (tests/signin.py: an account whose role requires it has an authenticator, and its
+    current code is typed); fails the test if the forms do not let the user in."""
+    from tests.signin import code_for, prepare
+
+    user = prepare(username)
     page.goto("/accounts/login/")
     page.locator("input[name=username]").fill(username)
     page.locator("input[name=password]").fill(password)
     page.locator("form:has(input[name=password]) [type=submit]").click()
     page.wait_for_load_state("networkidle")
+    if user is not None and "/accounts/login/code/" in page.url:
+        page.locator("input[name=code]").fill(code_for(user))
+        page.locator("[data-testid=code-form] [type=submit]").click()
+        page.wait_for_load_state("networkidle")
     assert "/accounts/login/" not in page.url, (
         f"{username} could not sign in: {page.inner_text('main')[:500]}"
     )

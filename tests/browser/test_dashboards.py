@@ -1,9 +1,9 @@
 """The dashboard in a real browser: a national leader opens "Tổng quan", the charts draw (no CSP
 or console error), switches a chart to its table view, chooses a resolution, drills down
-national → province → commune; the breadcrumb and the filters follow; the tables' rows equal the
-API's counts; every page fits a 375 px phone screen. Data: tests.factories.build_world() with the
-dashboards' statuses (tests.dashboards.helpers.populate) around the real today, the roll-up caches
-rebuilt."""
+national → province → commune → the commune's task list → one task; the breadcrumb and the
+filters follow; the tables' rows equal the API's counts; every page fits a 375 px phone screen.
+Data: tests.factories.build_world() with the dashboards' statuses
+(tests.dashboards.helpers.populate) around the real today, the roll-up caches rebuilt."""
 
 from __future__ import annotations
 
@@ -71,7 +71,15 @@ def check_tables_equal_api(page) -> dict:
     return data
 
 
-def test_a_national_leader_drills_down(dashboard_world, page, sign_in, shot, visit):
+def new_page_is_clean(page, console, shot) -> None:
+    """The page just opened: no console error so far, a screenshot, no sideways scroll on a phone."""
+    assert console.unexpected() == [], f"{page.url}: {console.unexpected()}"
+    shot(page)
+    at_phone_width(page, shot)
+    assert console.unexpected() == [], f"{page.url} at phone width: {console.unexpected()}"
+
+
+def test_a_national_leader_drills_down(dashboard_world, page, console, sign_in, shot, visit):
     w = dashboard_world
     sign_in("national_leader")
     page.locator(".app-sidebar a[href='/dashboards/']").click()
@@ -137,6 +145,31 @@ def test_a_national_leader_drills_down(dashboard_world, page, sign_in, shot, vis
     check_tables_equal_api(page)
     shot(page, "dashboard-commune")
     at_phone_width(page, shot)
+
+    # commune -> its task list (the key number "tasks") -> one task: each page without a console
+    # error, fitting a phone; the list has the rows the API counts for the same filters
+    commune_tasks = check_tables_equal_api(page)["headline"]["tasks"]
+    page.locator("a[data-headline='tasks']").click()
+    page.wait_for_load_state("networkidle")
+    assert urlsplit(page.url).path == "/tasks/"
+    assert params(page.url) == {"agency": str(w.hni_xa.pk), "resolution": str(w.res.pk)}
+    new_page_is_clean(page, console, shot)
+    listed = page.request.get("/api/v1/tasks", params=params(page.url))
+    assert listed.ok, listed.status
+    count = listed.json()["count"]
+    assert count == commune_tasks and 0 < count <= 50  # one page
+    task_rows = page.locator("main table tbody tr")
+    assert task_rows.count() == count
+    first = listed.json()["items"][0]
+    task_rows.locator(f"a[href='/tasks/{first['id']}/']").click()
+    page.wait_for_load_state("networkidle")
+    assert urlsplit(page.url).path == f"/tasks/{first['id']}/"
+    assert first["title"] in page.locator("h1").inner_text()
+    new_page_is_clean(page, console, shot)
+    page.go_back()
+    page.go_back()
+    page.wait_for_load_state("networkidle")
+    assert params(page.url)["agency"] == str(w.hni_xa.pk)
 
     # back up through the breadcrumb, filters kept
     crumbs.nth(1).locator("a").click()

@@ -9,6 +9,7 @@ few accepted reports built here (:func:`add_progress`)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 from collections import Counter
@@ -29,7 +30,9 @@ from resmon.planning.models import ActionProgram, Task
 from resmon.planning.status import TaskState, derive_status
 from resmon.reporting import selectors_completeness
 from resmon.reporting.models import PeriodReport, ReportLine, ReportState
-from resmon.rollups.models import STATUS_FIELDS
+from resmon.rollups import completeness as kept
+from resmon.rollups import services as rollup_services
+from resmon.rollups.models import STATUS_FIELDS, CompletenessRollup, FoldState
 from resmon.web.templatetags.resmon import vnnum
 from tests import factories
 from tests.dashboards.helpers import client_for, doc, text
@@ -249,6 +252,7 @@ def add_progress(world) -> None:
     for task, p, state, percent in lines:
         report = _report(world, task, p, state, late=percent == 70)
         ReportLine.objects.create(report=report, task=task, percent_done=D(percent))
+    rollup_services.rebuild()  # written here without the audited services: the fold would not see them
 
 
 def test_average_progress_carries_the_latest_accepted_value(tworld):
@@ -289,6 +293,57 @@ def test_the_reports_line_is_the_completeness_selector(tworld):
     t = trends.trends(w.users["hni_leader"], w.hni)
     q1 = {q.period.code: q.reports for q in t.quarters}["2026-Q1"]
     assert q1.expected > 0 and q1.received == 2 and q1.on_time == 1 and q1.late == 1  # not vacuous
+
+
+def report_lines(world) -> dict[tuple[str, str], list[tuple]]:
+    cases = [
+        ("national_leader", world.root, None),
+        ("national_leader", world.hni, world.res),
+        ("hni_leader", world.hni, None),
+        ("hni_leader", world.hni_xa, world.res2),
+        ("inspector", world.hni, None),
+        ("steering", world.vptw, None),
+        ("steering", world.root, world.res),  # the resolution it steers, nationwide
+        ("steering", world.root, None),  # not whole subtrees: counted live
+        ("xa_officer", world.hni_xa, None),
+    ]
+    return {
+        (username, f"{agency.code}/{getattr(resolution, 'number', '*')}"): [
+            (q.period.code, dataclasses.astuple(q.reports))
+            for q in trends.trends(world.users[username], agency, resolution).quarters
+        ]
+        for username, agency, resolution in cases
+    }
+
+
+def test_the_reports_read_from_the_roll_ups_equal_the_live_count(tworld, settings):
+    """The quarters the completeness roll-ups hold are read from them (the overview's cache), the
+    others counted live: the numbers are the same with the roll-ups, with a part of them, without.
+    The steering member's own office owes a report on the other resolution: nationwide on all
+    resolutions its counts are not whole subtrees."""
+    w = tworld
+    own = factories.program(w.res2, w.vptw, status=ActionProgram.Status.ISSUED, issued_on=dt.date(2025, 2, 1))
+    factories.task(own, w.vptw, code="9")
+    add_progress(tworld)
+    with_rollups = report_lines(w)
+    assert any(counts[0] for lines in with_rollups.values() for _code, counts in lines)  # not vacuous
+
+    # a stored row changed by hand shows: the quarter is read from the roll-ups
+    q1 = period("2026-Q1")
+    CompletenessRollup.objects.filter(agency=w.hni, resolution=w.res, period=q1).update(expected=99)
+    hni = {q.period.code: q.reports for q in trends.trends(w.users["hni_leader"], w.hni, w.res).quarters}
+    assert hni["2026-Q1"].expected == 99
+
+    # a shorter kept window: the older quarters counted live, the recent ones read
+    settings.ROLLUP_COMPLETENESS_DAYS = 200
+    rollup_services.rebuild()
+    state = FoldState.objects.get()
+    covered = [c for c in QUARTERS if kept.covered(period(c), state.completeness_from, state.as_of)]
+    assert 0 < len(covered) < len(QUARTERS)
+    assert report_lines(w) == with_rollups
+
+    FoldState.objects.all().delete()  # never built: everything counted live
+    assert report_lines(w) == with_rollups
 
 
 # --- scope -------------------------------------------------------------------------------------------

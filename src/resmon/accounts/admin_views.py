@@ -21,8 +21,9 @@ from resmon.agencies.selectors import agencies_visible
 from resmon.audit.selectors import entries_for
 from resmon.core.errors import DomainError, NotFound
 
-from . import imports, selectors, services
+from . import imports, selectors, services, services_otp
 from .forms import DeactivateForm, ImportForm, UserCreateForm, UserEditForm, UserFilterForm
+from .reauth import posting, reauth_required
 
 PAGE_SIZE = 50
 
@@ -72,8 +73,13 @@ def _agency_search(request, data) -> str:
     return (data.get("agency_q") or "").strip() if data else (request.GET.get("agency_q") or "").strip()
 
 
+def _creating(request) -> bool:
+    return request.method == "POST" and "find_agency" not in request.POST
+
+
 @administrators_only
 @never_cache
+@reauth_required(when=_creating)
 def user_create(request):
     data = request.POST if request.method == "POST" else None
     agency_q = _agency_search(request, data)
@@ -128,6 +134,7 @@ def agency_options(request):
 
 @administrators_only
 @never_cache
+@reauth_required(when=posting)
 def user_detail(request, user_id: int):
     account = selectors.get_user(request.user, user_id)
     action = request.POST.get("action") if request.method == "POST" else None
@@ -160,6 +167,12 @@ def user_detail(request, user_id: int):
             return redirect("accounts:user_detail", user_id=account.pk)
         if action == "reset_password":
             context["temporary_password"] = services.reset_password(request.user, account)
+        if action == "reset_two_factor":
+            services_otp.reset(request.user, account, request)
+            messages.success(
+                request, _("Two-factor sign-in has been reset: it is set up again at the next sign-in.")
+            )
+            return redirect("accounts:user_detail", user_id=account.pk)
     except DomainError as exc:
         if action == "update":
             _add_domain_error(edit_form, exc)
@@ -174,6 +187,7 @@ def user_detail(request, user_id: int):
             "deactivate_form": deactivate_form,
             "may_manage": services.can_manage(request.user, account),
             "is_self": account.pk == request.user.pk,
+            "two_factor": services_otp.is_enrolled(account),
             "history": entries_for(request.user, object_type="accounts.user", object_id=account.pk)[:20],
         }
     )
@@ -183,6 +197,7 @@ def user_detail(request, user_id: int):
 
 @administrators_only
 @never_cache
+@reauth_required(when=posting)
 def user_import(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     context = {"form": form, "max_rows": imports.MAX_ROWS}

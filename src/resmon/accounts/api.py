@@ -18,7 +18,7 @@ from resmon.core.access import Role
 from resmon.core.apikit import Id, PageQuery, PathId, Problem, clean_text, paginate, parse_choice
 from resmon.core.errors import DomainError, NotFound, PermissionRefused, ValidationFailed
 
-from . import selectors, services, tokens
+from . import selectors, services, services_otp, tokens
 from .models import User
 
 router = Router(tags=["accounts"])
@@ -42,6 +42,7 @@ class BadCredentials(DomainError):
 class TokenIn(Schema):
     username: str
     password: str
+    otp: str = ""  # the authenticator's 6 digits (or a recovery code) when two-factor sign-in is on
 
 
 class TokenOut(Schema):
@@ -60,8 +61,8 @@ def _locked_message() -> str:
 @router.post(
     "/auth/token",
     auth=None,
-    response={200: TokenOut, 400: Problem, 401: Problem, 429: Problem},
-    summary="Exchange a username and password for a personal API token",
+    response={200: TokenOut, 400: Problem, 401: Problem, 403: Problem, 429: Problem},
+    summary="Exchange a username and password (and a one-time code) for a personal API token",
 )
 def issue_token(request, body: TokenIn):
     username = body.username.strip()
@@ -74,6 +75,9 @@ def issue_token(request, body: TokenIn):
                 if not v
             },
         )
+    if any("\x00" in value for value in (username, body.password, body.otp)):
+        # no account has a NUL in its name or password (and PostgreSQL refuses it in a query)
+        raise BadCredentials(_("The username or password is not correct."))
     user = authenticate(request=request, username=username, password=body.password)
     if getattr(request, "axes_locked_out", False):
         # answered here as problem+json; the lockout middleware need not replace the response
@@ -86,10 +90,34 @@ def issue_token(request, body: TokenIn):
             _("Sign in on the web and replace your temporary password before using the API."),
             code="password_change_required",
         )
+    _second_factor(request, user, body.otp)
     expires = clock.now() + dt.timedelta(days=TOKEN_TTL_DAYS)
     name = _("API sign-in %(when)s") % {"when": clock.now().strftime("%d/%m/%Y %H:%M")}
     token, raw = tokens.create_token(user, name, expires_at=expires)
     return {"token": raw, "token_type": "Bearer", "expires_at": token.expires_at}
+
+
+def _second_factor(request, user: User, otp: str) -> None:
+    """An account with two-factor sign-in sends its code with the password; a wrong code counts
+    towards the lockout like a wrong password. A role that requires it must set it up on the web."""
+    if services_otp.is_enrolled(user):
+        if not otp.strip():
+            raise BadCredentials(
+                _("This account uses two-factor sign-in: send the code of the authenticator app as otp."),
+                code="otp_required",
+            )
+        try:
+            services_otp.check_code(user, otp)
+        except ValidationFailed as exc:
+            if services_otp.count_failure(request, user):
+                request.axes_locked_out = False
+                raise LockedOut(_locked_message()) from None
+            raise BadCredentials(exc.message, code="invalid_otp") from None
+    elif services_otp.is_required(user):
+        raise PermissionRefused(
+            _("Your role requires two-factor sign-in: sign in on the web once to set it up, then ask again."),
+            code="two_factor_setup_required",
+        )
 
 
 # --- /me -----------------------------------------------------------------------------------

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
@@ -191,3 +193,76 @@ class UserFilterForm(BootstrapMixin, forms.Form):
             (a.pk, agency_label(a)) for a in agencies
         ]
         self.style_fields()
+
+
+# --- two-factor sign-in -----------------------------------------------------------------------------
+
+
+def _code_field(
+    label: Any, help_text: Any = "", *, digits_only: bool = False, autofocus: bool = False
+) -> forms.CharField:
+    attrs: dict[str, Any] = {
+        "autocomplete": "one-time-code",
+        "autocapitalize": "none",
+        "spellcheck": "false",
+    }
+    if autofocus:
+        attrs["autofocus"] = True
+    if digits_only:
+        attrs.update(inputmode="numeric", pattern="[0-9 ]*", maxlength="7")
+    return forms.CharField(
+        label=label,
+        max_length=20,
+        help_text=help_text,
+        widget=forms.TextInput(attrs=attrs),
+        error_messages={"required": _("Enter the code.")},
+    )
+
+
+class CodeForm(forms.Form):
+    """The one-time-code step of the sign-in: the app's 6 digits or a recovery code."""
+
+    code = _code_field(
+        _("Code"),
+        _("The 6 digits your authenticator app shows for Resmon, or one of your recovery codes."),
+        autofocus=True,
+    )
+
+
+class EnrolForm(forms.Form):
+    code = _code_field(
+        _("Code shown by the app"),
+        _("After scanning, the app shows a new 6-digit code every 30 seconds: enter the current one."),
+        digits_only=True,
+    )
+
+
+def _password_field(label: Any, *, autofocus: bool = False) -> forms.CharField:
+    attrs: dict[str, Any] = {"autocomplete": "current-password"}
+    if autofocus:
+        attrs["autofocus"] = True
+    return forms.CharField(
+        label=label,
+        strip=False,
+        widget=forms.PasswordInput(attrs=attrs),
+        error_messages={"required": _("Enter your password.")},
+    )
+
+
+class ConfirmForm(forms.Form):
+    """ "Confirm it is you": the password, and a code when two-factor sign-in is on. Its fields carry
+    the prefix "reauth" so that they can travel with the form of the action being confirmed."""
+
+    password = _password_field(_("Your password"), autofocus=True)
+    code = _code_field(_("Code"), _("The 6 digits of your authenticator app, or a recovery code."))
+
+    def __init__(self, *args, with_code: bool, **kwargs):
+        kwargs.setdefault("prefix", "reauth")
+        super().__init__(*args, **kwargs)
+        if not with_code:
+            del self.fields["code"]
+
+
+class DisableForm(forms.Form):
+    password = _password_field(_("Your password"))
+    code = _code_field(_("Code"), _("The 6 digits of your authenticator app, or a recovery code."))

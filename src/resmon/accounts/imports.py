@@ -19,6 +19,7 @@ from typing import Any
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from resmon.core import classified
 from resmon.core.access import Role
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -181,6 +182,8 @@ def parse_upload(uploaded_file: Any) -> ParsedFile:
     if not numbered:
         return _file_error(_("The file is empty."))
     header_row, header = numbered[0]
+    if any(classified.mark_in_text(str(v or "")) for v in header):
+        return _file_error(str(classified.FILE_MESSAGE))  # a stamped file: "MẬT" above the table
     columns: dict[int, str] = {}
     aliases = {alias: canon for canon, names in COLUMNS.items() for alias in names}
     for idx, title in enumerate(header):
@@ -201,14 +204,17 @@ def parse_upload(uploaded_file: Any) -> ParsedFile:
     if not data_rows:
         return _file_error(_("The file has a header but no account rows."))
     rows = []
+    marked: list[RowError] = []
     for line, values in data_rows:
         row: dict[str, Any] = {c: "" for c in COLUMNS}
         for idx, canon in columns.items():
             if idx < len(values):
                 row[canon] = values[idx]
+                if classified.mark_in_text(str(values[idx] or "")):
+                    marked.append(RowError(line, canon, str(classified.TEXT_MESSAGE)))
         row["_row"] = line
         rows.append(row)
-    return ParsedFile(rows=rows)
+    return ParsedFile(rows=rows, errors=marked)
 
 
 def template_csv() -> bytes:

@@ -112,3 +112,41 @@ class ApiToken(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class SignInEvent(models.Model):
+    """One line of a user's sign-in history: a sign-in, a refused attempt, a lockout or a change
+    to the two-factor setup, with the address and browser it came from. Only the user reads it."""
+
+    class Outcome(models.TextChoices):
+        SUCCESS = "success", _("Signed in")
+        WRONG_PASSWORD = "wrong_password", _("Wrong password")
+        WRONG_CODE = "wrong_code", _("Wrong code")
+        LOCKED = "locked", _("Locked out")
+        ENROLLED = "enrolled", _("Two-factor sign-in turned on")
+        DISABLED = "disabled", _("Two-factor sign-in turned off")
+        CODES_RENEWED = "codes_renewed", _("New recovery codes made")
+        RESET = "reset", _("Two-factor sign-in reset by an administrator")
+
+    class Method(models.TextChoices):
+        PASSWORD = "password", _("Password")
+        TOTP = "totp", _("Password and authenticator code")
+        RECOVERY_CODE = "recovery_code", _("Password and recovery code")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sign_in_events")
+    at = models.DateTimeField(_("time"))
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    method = models.CharField(_("method"), max_length=20, choices=Method.choices, blank=True)
+    ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+
+    scope_paths = ("user__agency__path",)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["user", "-at"], name="accounts_signin_user_at")]
+        verbose_name = _("sign-in event")
+        verbose_name_plural = _("sign-in events")
+
+    def __str__(self) -> str:
+        return f"{self.at:%d/%m/%Y %H:%M} {self.user_id} {self.outcome}"

@@ -11,7 +11,7 @@ from resmon.agencies.selectors import agencies_visible
 from resmon.core.access import Role, get_visible_or_404, visible_to
 from resmon.core.errors import NotFound
 
-from .models import User
+from .models import SignInEvent, User
 
 ADMIN_ROLES = {Role.SYSTEM_ADMIN, Role.AGENCY_ADMIN}
 MAX_AGENCY_OPTIONS = 500
@@ -80,3 +80,37 @@ def manageable_agencies(user: Any, text: str = "", limit: int = MAX_AGENCY_OPTIO
     if text:
         qs = qs.filter(Q(code__icontains=text) | Q(name__icontains=text) | Q(short_name__icontains=text))
     return list(qs.order_by("path")[:limit])
+
+
+SIGN_IN_HISTORY_LIMIT = 50
+_BROWSERS = (
+    ("Edg/", "Edge"),
+    ("OPR/", "Opera"),
+    ("Firefox/", "Firefox"),
+    ("Chrome/", "Chrome"),
+    ("Safari/", "Safari"),
+)
+_SYSTEMS = (
+    ("Android", "Android"),
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("Linux", "Linux"),
+)
+
+
+def sign_in_history(user: Any) -> list[SignInEvent]:
+    """The user's own last sign-ins, refused attempts and two-factor changes, newest first."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(SignInEvent.objects.filter(user_id=user.pk).order_by("-at", "-id")[:SIGN_IN_HISTORY_LIMIT])
+
+
+def browser_label(user_agent: str) -> str:
+    """ "Chrome, Windows" from a browser's User-Agent; the raw text when it is not recognised."""
+    browser = next((name for key, name in _BROWSERS if key in user_agent), "")
+    system = next((name for key, name in _SYSTEMS if key in user_agent), "")
+    if browser or system:
+        return ", ".join(p for p in (browser, system) if p)
+    return user_agent[:80]

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from resmon.agencies.models import Agency
 from resmon.audit.services import record, snapshot
-from resmon.core import clock
+from resmon.core import classified, clock
 from resmon.core.access import Role, can
 from resmon.core.errors import PermissionRefused, ValidationFailed
 
@@ -134,6 +134,8 @@ def check_fields(actor: User, *, full_name: str, agency: Agency | None, role: st
     errors: dict[str, str] = {}
     if not full_name.strip():
         errors["full_name"] = _("Enter the person's full name.")
+    elif classified.mark_in_text(full_name):
+        errors["full_name"] = str(classified.TEXT_MESSAGE)
     if role not in Role.values:
         errors["role"] = _("Choose a valid role.")
     elif role == Role.SYSTEM_ADMIN and actor.role != Role.SYSTEM_ADMIN:
@@ -444,8 +446,3 @@ def change_password(user: User, old_password: str, new_password: str) -> None:
     user.must_change_password = False
     user.save(update_fields=["password", "must_change_password"])
     record(user, "accounts.password_changed", user, agency_path=_agency_path(user))
-
-
-def audit_login(user: Any) -> None:
-    with transaction.atomic():
-        record(user, "accounts.login", user, agency_path=_agency_path(user))

@@ -9,14 +9,26 @@ from django.views.decorators.http import require_POST
 
 from resmon.core.errors import DomainError
 
-from . import services
+from . import services, services_otp, signin
 from .forms import LoginForm, PasswordChangeForm
 
 
 class LoginView(auth_views.LoginView):
+    """The password step. An account with two-factor sign-in on (or whose role requires it) is not
+    signed in yet: it goes on to the code step (or to setting it up); see signin_views."""
+
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        user = form.get_user()
+        if not services_otp.needs_code_step(user):
+            return super().form_valid(form)
+        signin.start_pending(self.request, user, self.get_success_url())
+        if services_otp.is_enrolled(user):
+            return redirect("accounts:login_code")
+        return redirect("accounts:login_enrol")
 
 
 def locked_out(request, credentials=None, *args, **kwargs):

@@ -94,7 +94,15 @@ def api_index(request: HttpRequest) -> HttpResponse:
     )
 
 
-api = NinjaAPI(
+class ResmonAPI(NinjaAPI):
+    """The API whose OpenAPI schema declares the problem+json errors of every operation."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return errors.document_problems(schema)
+
+
+api = ResmonAPI(
     title="Resmon API",
     version="1",
     description=(

@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled, ValidationError
 
-from resmon.core.apikit import problem_response
+from resmon.core.apikit import PROBLEM_CONTENT_TYPE, Problem, problem_response
 from resmon.core.errors import DomainError
+from resmon.core.storage import STORAGE_FULL_MESSAGE, is_storage_full
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +28,7 @@ def _titles() -> dict[int, str]:
         409: _("Conflict"),
         429: _("Too many requests"),
         500: _("Internal error"),
+        507: _("Insufficient storage"),
     }
 
 
@@ -83,6 +85,51 @@ def validation_problem(exc: ValidationError) -> HttpResponse:
     return problem_response(400, "validation_failed", title_for(400), detail, errors)
 
 
+# The errors any operation may answer (all problem+json); writes may also conflict, uploads be too big.
+ERROR_STATUSES = (400, 401, 403, 404, 429)
+WRITE_ERROR_STATUSES = (409,)
+UPLOAD_ERROR_STATUSES = (413,)
+_ENGLISH_TITLES = {
+    400: "The request is not valid",
+    401: "Authentication required",
+    403: "Permission refused (or the CSRF check failed with a session)",
+    404: "Not found, or outside your scope",
+    409: "Conflict: a stale version, a duplicate or a state that does not allow it",
+    413: "The file is too large",
+    429: "Too many requests: wait and try again",
+}
+
+
+def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
+    """Declare the problem+json errors on every operation of the OpenAPI ``schema`` (in place):
+    the ones a router declares with the Problem schema get the right media type, the common ones
+    are added where missing, so a client (or a fuzzer) knows every status it can get."""
+    problem_ref = {"$ref": "#/components/schemas/Problem"}
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.setdefault("Problem", Problem.model_json_schema(ref_template="#/components/schemas/{model}"))
+    for item in schema.get("paths", {}).values():
+        for method, operation in item.items():
+            responses = operation.setdefault("responses", {})
+            for response in responses.values():
+                content = response.get("content") or {}
+                if content.get("application/json", {}).get("schema") == problem_ref:
+                    response["content"] = {PROBLEM_CONTENT_TYPE: content.pop("application/json")}
+            statuses = list(ERROR_STATUSES)
+            if method.upper() in {"POST", "PUT", "PATCH", "DELETE"}:
+                statuses += WRITE_ERROR_STATUSES
+            if "multipart/form-data" in (operation.get("requestBody") or {}).get("content", {}):
+                statuses += UPLOAD_ERROR_STATUSES
+            for status in statuses:
+                responses.setdefault(
+                    str(status),
+                    {
+                        "description": _ENGLISH_TITLES[status],
+                        "content": {PROBLEM_CONTENT_TYPE: {"schema": problem_ref}},
+                    },
+                )
+    return schema
+
+
 def install(api: NinjaAPI) -> None:
     """Register the problem+json handlers on ``api``."""
 
@@ -135,6 +182,9 @@ def install(api: NinjaAPI) -> None:
         )
 
     def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+        if is_storage_full(exc):  # the database's disk is full: the write was rolled back
+            logger.error("Disk full on %s %s: %s", request.method, request.path, exc)
+            return problem_response(507, "storage_full", title_for(507), str(STORAGE_FULL_MESSAGE))
         logger.exception("Unexpected API error on %s %s", request.method, request.path)
         return problem_response(
             500,

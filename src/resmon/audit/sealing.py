@@ -15,6 +15,7 @@ chain that is intact in itself, is detected too.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import hmac
 import json
@@ -194,7 +195,10 @@ def _sign(entry: dict[str, Any]) -> str:
 
 
 def write_checkpoint() -> dict[str, Any] | None:
-    """Append the current head of the chain to the checkpoint file, signed; None if the chain is empty."""
+    """Append the current head of the chain to the checkpoint file, signed; None if the chain is empty.
+
+    The line is written whole or not at all: a write the disk cuts short (it is full) is undone
+    and raised, since half a line would read as an altered file at every later verification."""
     seq, head_hash = _tail()
     if not seq:
         return None
@@ -205,7 +209,15 @@ def write_checkpoint() -> dict[str, Any] | None:
     line = (json.dumps(entry, sort_keys=True) + "\n").encode()
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
     try:
-        os.write(fd, line)
+        start, written = os.fstat(fd).st_size, 0
+        try:
+            written = os.write(fd, line)
+            if written != len(line):
+                raise OSError(errno.ENOSPC, "the checkpoint line was cut short", str(path))
+        except OSError:
+            if os.fstat(fd).st_size == start + written:
+                os.ftruncate(fd, start)
+            raise
     finally:
         os.close(fd)
     return entry
@@ -269,13 +281,15 @@ def _where(row: dict[str, Any]) -> dict[str, Any]:
 _VERIFY_FIELDS = ("id", *CONTENT_FIELDS, "prev_hash", "row_hash", "sealed_at")
 
 
-def verify(start_seq: int | None = None) -> Verification:
+def verify(start_seq: int | None = None, *, use_checkpoint: bool = True) -> Verification:
     """Walk the chain in seq order and report the first problem and where it is.
 
-    Rows are streamed (a server-side cursor on PostgreSQL), never loaded all at once."""
+    Rows are streamed (a server-side cursor on PostgreSQL), never loaded all at once.
+    ``use_checkpoint=False`` checks the chain alone (a restored backup: the caller compares the head
+    with the backup's manifest, as the checkpoint file describes the live chain)."""
     began = time.monotonic()
     result = Verification()
-    checkpoint, bad_lines = latest_checkpoint()
+    checkpoint, bad_lines = latest_checkpoint() if use_checkpoint else (None, 0)
     if bad_lines:
         result.problem = {"code": "checkpoint_signature", "lines": bad_lines, "path": str(checkpoint_path())}
     expected_seq = start_seq or 1
@@ -324,7 +338,7 @@ def verify(start_seq: int | None = None) -> Verification:
         elif checkpoint_hash_seen is not None and checkpoint_hash_seen != checkpoint["hash"]:
             result.problem = {"code": "checkpoint_mismatch", "seq": checkpoint["seq"], **cp}
     if result.problem is None:
-        if checkpoint is None and result.rows:
+        if checkpoint is None and result.rows and use_checkpoint:
             result.notes.append({"code": "no_checkpoint", "path": str(checkpoint_path())})
         oldest = unsealed.order_by("id").values_list("at", flat=True).first()
         if oldest is not None and oldest < timezone.now() - STALE_AFTER:

@@ -10,7 +10,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from resmon.core import clock
+from resmon.core import classified, clock
 
 from .models import AuditEntry
 
@@ -54,10 +54,21 @@ def record(
     object_id: str = "",
     object_repr: str = "",
 ) -> AuditEntry:
-    """Append one audit row. Must be called inside the writing transaction."""
+    """Append one audit row. Must be called inside the writing transaction.
+
+    Every write a person makes records its row here, so this is also the last guard of the rule
+    that content classified Mật or above is never stored (resmon.core.classified): a write whose
+    recorded values or reason carry a classification mark is refused (ValidationFailed, code
+    "classified") and its transaction rolled back, whichever path it came by."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record() must run inside the writing transaction")
     actor_ok = actor is not None and getattr(actor, "is_authenticated", False)
+    if actor_ok:
+        marked = classified.marked_fields(after if isinstance(after, dict) else {"after": after})
+        if classified.mark_in_text(reason):
+            marked.append("reason")
+        if marked:
+            raise classified.refusal(marked)
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)

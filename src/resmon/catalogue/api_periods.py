@@ -46,7 +46,7 @@ class PeriodFilters(Schema):
     open: bool | None = Field(None, description="true: open periods only; false: closed ones only")
 
 
-class ReasonIn(Schema):
+class PeriodReasonIn(Schema):
     reason: str = Field(..., max_length=2000)
 
 
@@ -92,7 +92,7 @@ def get_period(request, period_id: PathId):
 @router.post(
     "/periods/{period_id}/close", response=PeriodOut, summary="Close a period (system administrators)"
 )
-def close_period(request, period_id: PathId, payload: ReasonIn):
+def close_period(request, period_id: PathId, payload: PeriodReasonIn):
     _require_admin(request.auth)
     period = selectors.get_period(request.auth, period_id)
     services_periods.close_period(request.auth, period, payload.reason)
@@ -102,7 +102,7 @@ def close_period(request, period_id: PathId, payload: ReasonIn):
 @router.post(
     "/periods/{period_id}/reopen", response=PeriodOut, summary="Reopen a period (system administrators)"
 )
-def reopen_period(request, period_id: PathId, payload: ReasonIn):
+def reopen_period(request, period_id: PathId, payload: PeriodReasonIn):
     _require_admin(request.auth)
     period = selectors.get_period(request.auth, period_id)
     services_periods.reopen_period(request.auth, period, payload.reason)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from resmon.agencies.models import Agency
 from resmon.audit.services import record, snapshot
+from resmon.core import classified
 from resmon.core.access import Role, can
 from resmon.core.errors import Conflict, PermissionRefused, ValidationFailed
 
@@ -61,6 +62,7 @@ def _text(value: Any, field: str, *, required: bool, label: str) -> str:
         raise ValidationFailed(
             _("%(label)s may have at most %(n)s characters.") % {"label": label, "n": limit}, field=field
         )
+    classified.refuse_marked(**{field: text})
     return text
 
 

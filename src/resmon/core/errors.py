@@ -56,3 +56,10 @@ class Conflict(DomainError):
 
     status = 409
     code = "conflict"
+
+
+class StorageFull(DomainError):
+    """The server's disk (files or database) has no room for the write; nothing was saved."""
+
+    status = 507
+    code = "storage_full"

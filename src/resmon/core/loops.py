@@ -63,8 +63,8 @@ def run_every(
 ) -> None:
     """Call ``work()`` at the start of every ``interval`` seconds (the next round starts at once
     after a long one, or when ``wake_on`` is notified) until the process is asked to stop; a
-    DatabaseError (a restart, a lock timeout) is logged as ``failure`` and the next round
-    retries."""
+    DatabaseError (a restart, a lock timeout) or an OSError (a full disk: the sealer's checkpoint
+    file) is logged as ``failure`` and the next round retries, so the loop never stops on its own."""
     stopping = False
     wake = Wakeup(wake_on, log)
 
@@ -79,7 +79,7 @@ def run_every(
         close_old_connections()
         try:
             work()
-        except DatabaseError:
+        except (DatabaseError, OSError):
             log.exception(failure)
         while not stopping and (left := interval - (time.monotonic() - began)) > 0:
             if wake.wait(min(0.2, left)):

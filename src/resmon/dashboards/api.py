@@ -17,7 +17,7 @@ from resmon.core.apikit import MAX_LIMIT, Id
 from resmon.reporting.api.schemas import PeriodRef, num, period_ref
 from resmon.rollups.models import STATUS_FIELDS
 
-from . import cache, selectors
+from . import cache, selectors, steering
 
 router = Router(tags=["dashboards"])
 RENDERER = JSONRenderer()  # the API's own (NinjaAPI's default): cached and fresh answers alike
@@ -39,7 +39,7 @@ class DashboardQuery(OverviewFilters):
     offset: int = Field(0, ge=0, le=10**9, description="Children to skip")
 
 
-class ResolutionRef(Schema):
+class ResolutionFiguresRef(Schema):
     id: int
     number: str
     title: str
@@ -66,7 +66,7 @@ class HeadlineOut(Schema):
 
 
 class ResolutionFiguresOut(Schema):
-    resolution: ResolutionRef
+    resolution: ResolutionFiguresRef
     progress: str | None
     tasks: int
     on_time_rate: str | None
@@ -110,7 +110,7 @@ class RankOut(Schema):
 class DashboardOut(Schema):
     agency: AgencyRef
     breadcrumb: list[AgencyRef]
-    resolution: ResolutionRef | None
+    resolution: ResolutionFiguresRef | None
     period: PeriodRef | None
     headline: HeadlineOut
     by_resolution: list[ResolutionFiguresOut]
@@ -215,10 +215,11 @@ def dashboard(request, query: Query[DashboardQuery]):
     user = request.auth
 
     def build() -> bytes:
-        agency, resolution, period = selectors.pick_filters(
-            user, query.agency, query.resolution, query.period
-        )
-        o = selectors.overview(user, agency, resolution, period, offset=query.offset, limit=query.limit)
+        # a steering member outside their own agencies: their resolutions only (dashboards.steering)
+        reader, agency = steering.pick_reader(user, query.agency)
+        resolution = steering.pick_resolution(user, reader, query.resolution)
+        period = selectors.pick_period(user, query.period)
+        o = selectors.overview(reader, agency, resolution, period, offset=query.offset, limit=query.limit)
         body = DashboardOut.model_validate(dashboard_out(o)).model_dump()
         return RENDERER.render(request, body, response_status=200).encode()
 

@@ -16,7 +16,7 @@ from resmon.core.apikit import Id
 from resmon.reporting.api.schemas import PeriodRef, num, period_ref
 
 from . import compare, selectors, trends
-from .api import ResolutionRef, StatusCounts, rate, resolution_ref
+from .api import ResolutionFiguresRef, StatusCounts, rate, resolution_ref
 
 router = Router(tags=["dashboards"])
 
@@ -36,7 +36,7 @@ class CompareQuery(Schema):
     page: int = Field(1, ge=1, le=10**6, description=f"Page of {compare.PAGE_SIZE} agencies")
 
 
-class VersionOut(Schema):
+class CompareVersionOut(Schema):
     id: int
     version: int
     name: str
@@ -45,7 +45,7 @@ class VersionOut(Schema):
     decimal_places: int
 
 
-class IndicatorOut(Schema):
+class CompareIndicatorOut(Schema):
     id: int
     code: str
     name: str
@@ -80,9 +80,9 @@ class CompareCounts(Schema):
 
 class CompareOut(Schema):
     agency: AgencyRef
-    indicator: IndicatorOut
+    indicator: CompareIndicatorOut
     period: PeriodRef | None
-    reference: VersionOut = Field(..., description="The one definition ranked")
+    reference: CompareVersionOut = Field(..., description="The one definition ranked")
     reference_reason: str = Field(
         ..., description="majority: most agencies listed reported against it; current: nobody reported yet"
     )
@@ -211,7 +211,7 @@ class QuarterOut(Schema):
 
 class TrendsOut(Schema):
     agency: AgencyRef
-    resolution: ResolutionRef | None
+    resolution: ResolutionFiguresRef | None
     periods: int = Field(..., description="Quarters asked for")
     quarters: list[QuarterOut]
 

@@ -42,7 +42,7 @@ class BandCounts(Schema):
     not_assessable: int
 
 
-class RuleOut(Schema):
+class KpiBandsRuleOut(Schema):
     on_track_from: str = Field(..., description="Percent of plan from which a KPI is on track")
     at_risk_below: str = Field(..., description="Percent of plan below which a KPI is at risk")
     text: str
@@ -68,7 +68,7 @@ class KpiBandsOut(Schema):
     resolution: int | None
     period: PeriodRef
     on: dt.date = Field(..., description="The day the planned values are read off the trajectories")
-    rule: RuleOut
+    rule: KpiBandsRuleOut
     counts: BandCounts
     total: int = Field(..., description="Every KPI of the subtree (all bands)")
     count: int = Field(..., description="The KPIs listed (the chosen band, or all)")

@@ -8,9 +8,14 @@ out), on one reporting period:
   ACCEPTED report (a value in a draft, sent or returned report is not data yet);
 * attainment and band = ``planning.bands`` under the rule in force (``current_band_rule``).
 
-The KPIs are read in chunks (``planning.selectors_kpis.kpi_chunks``, keyset on the id), so a
-national view never holds more than one chunk of model objects; only a small tuple per KPI is
-kept to count and sort, and the page's rows are loaded at the end.
+Each KPI is scored by ``rollups.kpis.score``, the function the roll-ups are computed with. When
+the roll-ups hold the period under the rule in force and the user reads the whole subtree
+(``rollups.selectors.kpi_rollup``), the counts are one stored row per resolution and the page one
+indexed query over the stored scores; otherwise the KPIs are scored live, in chunks
+(``planning.selectors_kpis.kpi_chunks``, keyset on the id), so a national view never holds more
+than one chunk of model objects; only a small tuple per KPI is kept to count and sort. Either way
+the page's rows are loaded at the end, and the numbers are the same
+(tests/rollups/test_kpis.py).
 """
 
 from __future__ import annotations
@@ -20,19 +25,21 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from resmon.agencies.models import Agency
 from resmon.catalogue.models import ReportingPeriod
 from resmon.core.access import visible_to
 from resmon.core.errors import ValidationFailed
-from resmon.planning.bands import BANDS, BandRule, attainment, band
+from resmon.planning.bands import BANDS, BandRule
 from resmon.planning.models import Resolution, Task, TaskIndicator
 from resmon.planning.selectors_bands import current_band_rule
 from resmon.planning.selectors_kpis import kpi_chunks, trajectory_points
 from resmon.planning.status import TaskState
-from resmon.planning.trajectory import planned_value
 from resmon.reporting.models import Observation, ReportState
+from resmon.rollups import selectors as rollups
+from resmon.rollups.kpis import Scored, score
 
 PAGE_SIZE = 50
 SORTS = ("attainment", "-attainment")  # worst first (at risk first), or best first
@@ -75,6 +82,7 @@ class KpiBands:
     limit: int
     sort: str = DEFAULT_SORT
     band: str | None = None
+    from_rollup: bool = False  # the counts and the page were read from the roll-ups
 
 
 def pick_sort(raw: Any) -> str:
@@ -117,21 +125,12 @@ def _actuals(user: Any, chunk, period: ReportingPeriod) -> dict[tuple[int, int],
     return {(i, a): v for i, a, v in observations.values_list("indicator_id", "agency_id", "value")}
 
 
-Scored = tuple[int, Decimal | None, Decimal | None, Decimal | None, str]  # id, expected, actual, %, band
-
-
 def _score(
     user: Any, agency: Agency, resolution: Resolution | None, on: dt.date, period, rule
 ) -> list[Scored]:
     scored: list[Scored] = []
     for chunk in kpi_chunks(_kpis(user, agency, resolution)):
-        points = trajectory_points(chunk)
-        actuals = _actuals(user, chunk, period)
-        for kpi_id, indicator_id, agency_id, direction, _value, _day in chunk:
-            expected = planned_value(points.get(kpi_id, []), on)
-            actual = actuals.get((indicator_id, agency_id))
-            percent = attainment(actual, expected, direction)
-            scored.append((kpi_id, expected, actual, percent, band(percent, rule)))
+        scored.extend(score(chunk, trajectory_points(chunk), _actuals(user, chunk, period), on, rule))
     return scored
 
 
@@ -153,6 +152,26 @@ def _rows(page: list[Scored]) -> list[KpiRow]:
     return [KpiRow(by_id[s[0]], s[1], s[2], s[3], s[4]) for s in page if s[0] in by_id]
 
 
+def _stored_page(cache: rollups.KpiCache, band_filter: str | None, sort: str, offset: int, limit: int):
+    """One page of the stored scores in the order of :func:`_ordered`: by attainment (nulls last),
+    then by id."""
+    qs = cache.scores.filter(band=band_filter) if band_filter else cache.scores
+    by = (
+        F("attainment").desc(nulls_last=True)
+        if sort == "-attainment"
+        else F("attainment").asc(nulls_last=True)
+    )
+    rows = qs.order_by(by, "kpi_id").values_list("kpi_id", "expected", "actual", "attainment", "band")
+    return list(rows[offset : offset + limit])
+
+
+def _page_offset(offset: int, count: int, limit: int) -> int:
+    offset = max(0, offset)
+    if count and offset >= count:  # past the end: the last page
+        offset = (count - 1) // limit * limit
+    return offset
+
+
 def kpi_bands(
     user: Any,
     *,
@@ -163,20 +182,33 @@ def kpi_bands(
     sort: str = DEFAULT_SORT,
     offset: int = 0,
     limit: int = PAGE_SIZE,
+    live: bool = False,
 ) -> KpiBands:
     """The KPIs of ``agency``'s subtree (already checked visible: ``selectors.pick_agency``) on
-    one resolution or all (None) for ``period``: counts per band and one page of rows."""
+    one resolution or all (None) for ``period``: counts per band and one page of rows. From the
+    roll-ups when they answer (``live``: never, for comparisons and benchmarks), scored live
+    otherwise."""
     rule = current_band_rule()
     on = period.end
-    scored = _score(user, agency, resolution, on, period, rule)
-    counts = dict.fromkeys(BANDS, 0)
-    for s in scored:
-        counts[s[4]] += 1
-    chosen = [s for s in scored if s[4] == band_filter] if band_filter else scored
-    ordered = _ordered(chosen, sort)
-    offset = max(0, offset)
-    if ordered and offset >= len(ordered):  # past the end: the last page
-        offset = (len(ordered) - 1) // limit * limit
+    cache = None
+    if not live:
+        cache = rollups.kpi_rollup(user, agency=agency, period=period, rule=rule, resolution=resolution)
+    if cache is not None:
+        counts = cache.counts
+        total = sum(counts.values())
+        count = counts.get(band_filter, 0) if band_filter else total
+        offset = _page_offset(offset, count, limit)
+        page = _stored_page(cache, band_filter, sort, offset, limit)
+    else:
+        scored = _score(user, agency, resolution, on, period, rule)
+        counts = dict.fromkeys(BANDS, 0)
+        for s in scored:
+            counts[s[4]] += 1
+        total = len(scored)
+        ordered = _ordered([s for s in scored if s[4] == band_filter] if band_filter else scored, sort)
+        count = len(ordered)
+        offset = _page_offset(offset, count, limit)
+        page = ordered[offset : offset + limit]
     return KpiBands(
         agency=agency,
         resolution=resolution,
@@ -184,11 +216,12 @@ def kpi_bands(
         rule=rule,
         on=on,
         counts=counts,
-        total=len(scored),
-        rows=_rows(ordered[offset : offset + limit]),
-        count=len(ordered),
+        total=total,
+        rows=_rows(page),
+        count=count,
         offset=offset,
         limit=limit,
         sort=sort,
         band=band_filter,
+        from_rollup=cache is not None,
     )

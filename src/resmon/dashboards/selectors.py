@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from resmon.agencies import selectors as agencies
@@ -277,8 +278,17 @@ def pick_filters(
     )
 
 
+def listed(user: Any) -> QuerySet[Agency]:
+    """The agencies the overview may list and open: those the user sees (a steering reader, whose
+    scope holds no agency: those leading its resolutions' tasks, ``steering.SteeringReader``)."""
+    own = getattr(user, "listed_agencies", None)
+    return own() if own is not None else agencies.agencies_visible(user)
+
+
 def breadcrumb(user: Any, agency: Agency, top: Agency | None) -> list[Agency]:
     """The agencies the user may open from their top agency down to ``agency`` (included)."""
+    if getattr(user, "listed_agencies", None) is not None:
+        return [*listed(user).filter(path__in=agency.ancestor_paths).order_by("depth"), agency]
     crumbs = [a for a, visible in agencies.breadcrumb(user, agency) if visible]
     if top is not None and agency.path.startswith(top.path):
         crumbs = [a for a in crumbs if a.path.startswith(top.path)]
@@ -364,7 +374,7 @@ def ranking(rows: list[ChildRow]) -> list[RankRow]:
 def _provinces(user: Any, agency: Agency, resolution: Resolution | None) -> list[Tile]:
     """The current provincial party committees under ``agency``, each with its on-time rate."""
     provinces = sorted(
-        agencies.agencies_visible(user).filter(
+        listed(user).filter(
             kind=AgencyKind.PROVINCIAL_PARTY, valid_to__isnull=True, path__startswith=agency.path
         ),
         key=lambda p: sort_key(short_label(p)),
@@ -431,7 +441,9 @@ def overview(
         _add(total, row)
     tasks = sum(row.tasks for row in own_rows)
 
-    children = list(agencies.children_visible(user, agency))
+    children = list(
+        listed(user).filter(path__startswith=agency.path, depth=agency.depth + 1).order_by("path")
+    )
     child_rows = _rows(user, [c.pk for c in children], resolution, agency.path)
     reports: dict[int, completeness.Counts] = {}
     period_counts: completeness.Counts | None = None

@@ -16,18 +16,21 @@ current quarter: as of today):
   period ending on or before that day (a task without a line in a quarter carries its previous
   value); tasks with no accepted value yet are left out of the mean and counted apart
   ("n of m tasks have a reported value");
-* reports expected / sent / sent on time for that quarter: ``reporting.selectors_completeness``.
+* reports expected / sent / sent on time for that quarter: ``reporting.selectors_completeness``,
+  read from the completeness roll-ups (``rollups.selectors.completeness_rollups``, as the overview
+  does) for the quarters they hold, counted live for the older ones (:func:`report_counts`).
 """
 
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
 from django.utils.translation import gettext as _
 
 from resmon.agencies.models import Agency
@@ -40,6 +43,7 @@ from resmon.planning.models import Resolution, Task
 from resmon.planning.status import TaskState, TaskStatus, status_expression
 from resmon.reporting import selectors_completeness as completeness
 from resmon.reporting.models import ReportLine, ReportState
+from resmon.rollups import selectors as rollups
 from resmon.rollups.models import STATUS_FIELDS
 
 from .selectors import on_time_rate
@@ -235,6 +239,33 @@ def progress_means(
     return means, of
 
 
+def report_counts(
+    user: Any, periods: list[ReportingPeriod], agency: Agency, resolution: Resolution | None
+) -> list[completeness.Counts]:
+    """Each period's expected reports of ``agency``'s subtree (one resolution or all): the stored
+    row of the subtree, summed over the resolutions, for the periods the roll-ups hold (a few rows
+    each); counted live otherwise: an older period, or a user whose counts are not whole subtrees
+    (the agency outside their read scope, all resolutions asked). The two agree exactly."""
+    scope = getattr(user, "scope", None)
+    whole = scope is not None and (
+        scope.reads(agency.path) or (resolution is not None and resolution.pk in scope.resolution_ids)
+    )
+    names = [f.name for f in dataclasses.fields(completeness.Counts)]
+    out = []
+    for period in periods:
+        cached = None
+        if whole:
+            cached = rollups.completeness_rollups(
+                user, period=period, resolution=resolution, within=agency.path
+            )
+        if cached is None:
+            out.append(completeness.completeness(user, period=period, agency=agency, resolution=resolution))
+            continue
+        sums = cached.filter(agency_id=agency.pk).aggregate(**{name: Sum(name) for name in names})
+        out.append(completeness.Counts(**{name: sums[name] or 0 for name in names}))
+    return out
+
+
 def trends(
     user: Any,
     agency: Agency,
@@ -249,11 +280,11 @@ def trends(
     tasks = task_slice(user, agency, resolution)
     statuses = status_counts(tasks, days)
     means, of = progress_means(user, tasks, days)
+    reports = report_counts(user, periods, agency, resolution)
     points = []
     for i, period in enumerate(periods):
         counts, due, total = statuses[i]
-        reports = completeness.completeness(user, period=period, agency=agency, resolution=resolution)
         points.append(
-            QuarterPoint(period, days[i], counts, due, total, means[i][0], means[i][1], of, reports)
+            QuarterPoint(period, days[i], counts, due, total, means[i][0], means[i][1], of, reports[i])
         )
     return Trends(agency=agency, resolution=resolution, quarters=points, asked=n)

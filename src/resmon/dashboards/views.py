@@ -15,14 +15,13 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from resmon.core import clock
-from resmon.core.errors import ValidationFailed
+from resmon.core.errors import NotFound, ValidationFailed
 from resmon.core.views import page
-from resmon.planning import selectors as planning
 from resmon.planning.status import TaskStatus
 from resmon.reporting.views.common import period_groups
 from resmon.rollups.models import STATUS_FIELDS
 
-from . import cache, selectors
+from . import cache, selectors, steering
 
 # UI.md: grey, blue, red, green, orange, dark grey (paused / cancelled)
 STATUS_COLORS = {
@@ -44,13 +43,17 @@ def _page_number(raw: str) -> int:
 class Links:
     """URLs that keep the current filters."""
 
-    def __init__(self, resolution: Any, period: Any) -> None:
+    def __init__(self, resolution: Any, period: Any, *, steered: bool = False, implied: Any = None) -> None:
+        """``steered``: a steering reader's view, whose report pages (outside the member's scope) are
+        not linked; ``implied``: the resolution the lists behind the numbers are of when none is
+        chosen (the one a steering member steers)."""
         self.keep: dict[str, Any] = {}
         if resolution is not None:
             self.keep["resolution"] = resolution.pk
         if period is not None:
             self.keep["period"] = period.pk
-        self.resolution = resolution
+        self.steered = steered
+        self.resolution = resolution if resolution is not None else implied
 
     def dashboard(self, agency: Any, **extra: Any) -> str:
         return reverse("dashboards:overview") + "?" + urlencode({"agency": agency.pk, **self.keep, **extra})
@@ -89,7 +92,9 @@ def chart_data(o: selectors.Overview) -> dict[str, Any]:
 
 def _headline(o: selectors.Overview, links: Links) -> list[dict[str, Any]]:
     h = o.headline
-    missing_url = links.missing_reports(o.agency, o.period) if o.period is not None else ""
+    missing_url = (
+        links.missing_reports(o.agency, o.period) if o.period is not None and not links.steered else ""
+    )
     return [
         {
             "key": "tasks",
@@ -128,10 +133,22 @@ def page_filters(user: Any, params: Any) -> tuple[Any, Any, Any, list[str]]:
     that were wrong: an agency outside the scope is a 404; an unknown resolution shows them all,
     an unknown period the current quarter, each with a message."""
     agency = selectors.pick_agency(user, params.get("agency", "").strip())  # outside the scope: 404
+    return (agency, *_resolution_and_period(user, user, params))
+
+
+def overview_filters(user: Any, params: Any) -> tuple[Any, Any, Any, Any, list[str]]:
+    """The overview's filters as :func:`page_filters`, and who reads it: the user, or for a
+    steering member outside their own agencies their steering reader (``steering.pick_reader``:
+    their resolutions only; another resolution shows theirs with a message)."""
+    reader, agency = steering.pick_reader(user, params.get("agency", "").strip())  # else a 404
+    return (reader, agency, *_resolution_and_period(user, reader, params))
+
+
+def _resolution_and_period(user: Any, reader: Any, params: Any) -> tuple[Any, Any, list[str]]:
     errors: list[str] = []
     try:
-        resolution = selectors.pick_resolution(user, params.get("resolution", "").strip())
-    except ValidationFailed as exc:
+        resolution = steering.pick_resolution(user, reader, params.get("resolution", "").strip())
+    except (ValidationFailed, NotFound) as exc:
         errors.append(_("%(message)s All resolutions are shown.") % {"message": exc.message})
         resolution = None
     try:
@@ -139,28 +156,29 @@ def page_filters(user: Any, params: Any) -> tuple[Any, Any, Any, list[str]]:
     except ValidationFailed as exc:
         errors.append(_("%(message)s The current quarter is shown.") % {"message": exc.message})
         period = selectors.default_period(user)
-    return agency, resolution, period, errors
+    return resolution, period, errors
 
 
 @page
 def overview(request):
     user = request.user
     params = request.GET
-    agency, resolution, period, errors = page_filters(user, params)
+    reader, agency, resolution, period, errors = overview_filters(user, params)
+    steered = isinstance(reader, steering.SteeringReader)
     limit = selectors.CHILDREN_PAGE
     offset = (_page_number(params.get("page", "")) - 1) * limit
     o = cache.cached(
         "page.overview",
-        user,
+        reader,
         {
             "agency": agency.pk,
             "resolution": getattr(resolution, "pk", None),
             "period": getattr(period, "pk", None),
             "offset": offset,
         },
-        lambda: selectors.overview(user, agency, resolution, period, offset=offset, limit=limit),
+        lambda: selectors.overview(reader, agency, resolution, period, offset=offset, limit=limit),
     )
-    links = Links(resolution, period)
+    links = Links(resolution, period, steered=steered, implied=steering.single_resolution(reader))
     page_obj = None
     if o.children_count:
         page_obj = Paginator(range(o.children_count), limit).page(o.children_offset // limit + 1)
@@ -178,9 +196,11 @@ def overview(request):
         "page_obj": page_obj,
         "chart": chart_data(o),
         "statuses": [(s, TaskStatus(s).label) for s in STATUS_FIELDS],
-        "resolution_choices": planning.resolutions_visible(user).order_by("issued_on", "number"),
+        "resolution_choices": steering.resolution_choices(user, reader),
         "period_groups": period_groups(user, clock.today()),
         "small_sample": selectors.SMALL_SAMPLE,
+        "steered": steered,  # a steering member outside their own agencies: their resolutions only
+        "steering_url": steering.nation_url(user, agency),
         # the same filters for the KPI view and the downloads
         "filters": urlencode({"agency": agency.pk, **links.keep}),
     }

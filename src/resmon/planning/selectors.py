@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
+from resmon.agencies.models import Agency
 from resmon.core import clock
 from resmon.core.access import get_visible_or_404, visible_to
 
@@ -27,6 +28,21 @@ def steering_resolution_ids(user: Any) -> list[int]:
     return list(
         SteeringMember.objects.filter(user_id=user.pk).values_list("committee__resolution_id", flat=True)
     )
+
+
+def steered_agency(user: Any, agency_id: Any) -> Agency | None:
+    """An agency whose subtree leads a task of a resolution the user steers (a steering-committee
+    member sees those tasks nationwide, and may narrow them to it, inside their own scope or not);
+    None otherwise."""
+    ids = sorted(getattr(getattr(user, "scope", None), "resolution_ids", ()) or ())
+    text = str(agency_id if agency_id is not None else "").strip()
+    if not ids or not text.isdigit() or len(text) > 18:
+        return None
+    agency = Agency.objects.filter(pk=int(text)).first()
+    if agency is None:
+        return None
+    leads = Task.objects.filter(resolution_id__in=ids, lead_agency__path__startswith=agency.path)
+    return agency if leads.exists() else None
 
 
 def resolutions_visible(user: Any) -> QuerySet[Resolution]:

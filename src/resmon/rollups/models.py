@@ -86,6 +86,61 @@ class CompletenessRollup(models.Model):
         )
 
 
+class KpiRollup(models.Model):
+    """One agency subtree on one resolution in one reporting period: how many KPIs of the tasks led
+    inside it (cancelled tasks left out) are in each band under the rule in force — what
+    ``dashboards.kpis.kpi_bands`` counts for a user who reads the whole subtree. Kept for the periods
+    of the recent window (``rollups.kpis.kept_periods``); an older period is scored live."""
+
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+")
+    agency_path = models.CharField(_("agency path"), max_length=255)
+    resolution = models.ForeignKey("planning.Resolution", on_delete=models.CASCADE, related_name="+")
+    period = models.ForeignKey("catalogue.ReportingPeriod", on_delete=models.CASCADE, related_name="+")
+    at_risk = models.PositiveIntegerField(default=0)
+    behind = models.PositiveIntegerField(default=0)
+    on_track = models.PositiveIntegerField(default=0)
+    not_assessable = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    scope_paths = ("agency_path",)
+    scope_resolution = "resolution_id"
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "resolution", "period"], name="uniq_kpi_rollup"),
+        ]
+        indexes = [models.Index(fields=["period", "agency_path"])]
+
+    def __str__(self) -> str:
+        return f"{self.agency_path} / {self.resolution_id} / {self.period_id}"
+
+
+class KpiScore(models.Model):
+    """One KPI in one kept period, as the KPI page lists it: the planned value on the period's last
+    day, the accepted value, the attainment and the band (so a page of the list is one indexed
+    query, in the same transaction as the counts of :class:`KpiRollup`)."""
+
+    kpi = models.ForeignKey("planning.TaskIndicator", on_delete=models.CASCADE, related_name="+")
+    period = models.ForeignKey("catalogue.ReportingPeriod", on_delete=models.CASCADE, related_name="+")
+    resolution = models.ForeignKey("planning.Resolution", on_delete=models.CASCADE, related_name="+")
+    agency_path = models.CharField(_("lead agency path"), max_length=255)
+    expected = models.DecimalField(max_digits=20, decimal_places=4, null=True, blank=True)
+    actual = models.DecimalField(max_digits=20, decimal_places=4, null=True, blank=True)
+    attainment = models.DecimalField(max_digits=30, decimal_places=2, null=True, blank=True)
+    band = models.CharField(max_length=16)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    scope_paths = ("agency_path",)
+    scope_resolution = "resolution_id"
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kpi", "period"], name="uniq_kpi_score")]
+        indexes = [models.Index(fields=["period", "agency_path"])]
+
+    def __str__(self) -> str:
+        return f"{self.kpi_id} / {self.period_id}: {self.band}"
+
+
 class FoldState(models.Model):
     """The one row (pk=1): the last sealed audit row folded into the roll-ups, and the day the
     statuses were last counted for (a new day re-counts them: due dates pass without a write)."""
@@ -96,6 +151,19 @@ class FoldState(models.Model):
         null=True,
         blank=True,
         help_text="Completeness is kept for the periods ending on or after this day (None: not built).",
+    )
+    kpis_from = models.DateField(
+        null=True,
+        blank=True,
+        help_text="KPI bands are kept for the periods ending on or after this day (None: not built).",
+    )
+    kpi_on_track_from = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    kpi_at_risk_below = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="The band rule the KPI rows were scored under (another rule in force: not covered).",
     )
     folded_at = models.DateTimeField(null=True, blank=True)
     rebuilt_at = models.DateTimeField(null=True, blank=True)

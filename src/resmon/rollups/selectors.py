@@ -3,14 +3,16 @@ subtrees inside their read scope, and a steering member the rows of the resoluti
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
 
 from resmon.core.access import get_visible_or_404, visible_to
+from resmon.planning.bands import BANDS, BandRule
 
-from . import completeness
-from .models import CompletenessRollup, FoldState, ProgressRollup
+from . import completeness, kpis
+from .models import CompletenessRollup, FoldState, KpiRollup, KpiScore, ProgressRollup
 
 
 def progress_rollups(
@@ -51,6 +53,41 @@ def completeness_rollups(
     if within:
         qs = qs.filter(agency_path__startswith=within)
     return qs
+
+
+@dataclass
+class KpiCache:
+    """The stored KPI bands of one subtree (one resolution or all) in one period."""
+
+    counts: dict[str, int]  # every band, in BANDS order
+    scores: QuerySet[KpiScore]  # each KPI's score, for the list
+
+
+def kpi_rollup(
+    user: Any, *, agency: Any, period: Any, rule: BandRule, resolution: Any = None
+) -> KpiCache | None:
+    """The KPI bands of ``agency``'s subtree in ``period`` under ``rule`` from the roll-ups, or None
+    when they do not answer exactly what scoring live would: the user does not read the whole
+    subtree (a steering member, a coordinating agency: the live view is of the tasks they see), or
+    the cache does not hold that period under that rule (too old, not begun when last counted,
+    another rule in force, never built). The caller scores live then."""
+    scope = getattr(user, "scope", None)
+    if not getattr(user, "is_authenticated", False) or scope is None or not scope.reads(agency.path):
+        return None
+    if not kpis.covered(period, fold_state(), rule):
+        return None
+    rows = visible_to(user, KpiRollup.objects.filter(agency_id=agency.pk, period_id=period.pk))
+    scores = visible_to(
+        user, KpiScore.objects.filter(period_id=period.pk, agency_path__startswith=agency.path)
+    )
+    if resolution is not None:
+        rows = rows.filter(resolution_id=getattr(resolution, "pk", resolution))
+        scores = scores.filter(resolution_id=getattr(resolution, "pk", resolution))
+    counts = dict.fromkeys(BANDS, 0)
+    for values in rows.values_list(*BANDS):
+        for name, n in zip(BANDS, values, strict=True):
+            counts[name] += n
+    return KpiCache(counts, scores)
 
 
 def fold_state() -> FoldState | None:

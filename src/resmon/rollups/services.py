@@ -8,7 +8,8 @@
 * :func:`rebuild` — everything from raw rows (``manage.py rebuild_rollups``).
 
 The reporting completeness of the recent periods is kept the same way (:mod:`.completeness`): the
-touched resolutions' periods and the touched reports' periods are recounted in the same fold.
+touched resolutions' periods and the touched reports' periods are recounted in the same fold; so are
+the KPI bands of the recent periods (:mod:`.kpis`).
 
 Recomputing a touched resolution whole, rather than adding deltas, keeps "incremental = rebuild =
 the function" true by construction; the fold's only job is to miss no touched resolution.
@@ -33,7 +34,7 @@ from resmon.planning.rollup import Node, every_subtree_progress, rounded
 from resmon.planning.status import TaskState, derive_status
 from resmon.reporting.models import PeriodReport
 
-from . import completeness
+from . import completeness, kpis
 from .models import STATUS_FIELDS, FoldState, ProgressRollup
 
 FOLD_BATCH = 5000
@@ -300,6 +301,7 @@ def fold(batch: int = FOLD_BATCH) -> int:
             else touched_resolutions(e for e in entries if may_change_expected(e, today))
         )
         _refresh_completeness(state, today, expected, touched_reports(entries), new_day)
+        kpis.fold(state, today, entries, everything=touched is None, new_day=new_day)
         if entries:
             state.last_seq = entries[-1].seq or state.last_seq
         state.as_of, state.folded_at = today, clock.now()
@@ -328,6 +330,7 @@ def rebuild() -> int:
         written = refresh(ids, today)
         written += completeness.refresh_window(today)
         state.completeness_from = completeness.window_start(today)
+        written += kpis.rebuild(state, today)
         state.last_seq, state.as_of = head, today
         state.folded_at = state.rebuilt_at = clock.now()
         state.generation += 1

@@ -83,6 +83,8 @@ def parse_task_filter(user: Any, params) -> TaskFilter:
     if raw:
         aid = parse_id(raw)
         found = agencies.agencies_visible(user, include_inactive=True).filter(pk=aid).first() if aid else None
+        if found is None:  # a steering member narrowing its resolutions' tasks to any agency leading some
+            found = planning.steered_agency(user, aid)
         if found is None:
             f.errors.append(_("The chosen agency is not one you can see; that filter was ignored."))
         f.agency = found

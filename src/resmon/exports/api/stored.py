@@ -48,7 +48,7 @@ class ResolutionRef(Schema):
     number: str
 
 
-class PeriodRef(Schema):
+class DocumentPeriodRef(Schema):
     id: int
     code: str
     label: str
@@ -62,7 +62,7 @@ class DocumentOut(Schema):
     title: str
     agency: AgencyRef
     resolution: ResolutionRef | None
-    period: PeriodRef | None
+    period: DocumentPeriodRef | None
     status: str
     status_label: str
     progress: int

@@ -43,6 +43,7 @@ def _local(value: dt.datetime | None) -> dt.datetime | None:
 
 
 def _sheet(wb: Any, title: str, cols: list[Col], rows: list[list[Any]]) -> Any:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
@@ -55,6 +56,8 @@ def _sheet(wb: Any, title: str, cols: list[Col], rows: list[list[Any]]) -> Any:
         ws.column_dimensions[get_column_letter(i)].width = col.width
     for r, row in enumerate(rows, start=2):
         for i, (col, value) in enumerate(zip(cols, row, strict=True), start=1):
+            if isinstance(value, str):  # control characters cannot be in a cell
+                value = ILLEGAL_CHARACTERS_RE.sub("", value)
             cell = ws.cell(row=r, column=i, value=value)
             if col.fmt and value is not None and not isinstance(value, str):
                 cell.number_format = col.fmt

@@ -7,10 +7,16 @@ system's nationwide scope for a scheduled document; renders the file; stores it;
 row done with the file's size and SHA-256. Progress is written as it goes (10 % figures read,
 60 % rendered, 100 % stored) so the list can show it while the user waits.
 
-Failures: a domain error (lost access, a selection grown past the limit) fails the document with
-its message; any other exception is logged with its traceback and fails the document with a
-readable message. The file is written only once it is complete, and deleted again if the row
-cannot be marked done: a failed document never has a file, half-written or not.
+Failures: a domain error (lost access, a selection grown past the limit, a full disk) fails the
+document with its message; any other exception is logged with its traceback and fails the document
+with a readable message. The file is written only once it is complete, and deleted again if it was
+cut short (a full disk) or the row cannot be marked done: a failed document never has a file,
+half-written or not.
+
+A worker killed mid-job (kill -9, out of memory) leaves the job running; the next worker start
+(``manage.py run_worker``, resmon.core.jobs) puts it back in the queue, and the job claims its own
+document again (same task id). After MAX_ATTEMPTS starts the document is failed with a message
+instead of being tried once more.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from resmon.accounts.models import User
 from resmon.agencies import selectors as agencies
 from resmon.core import clock
 from resmon.core.errors import DomainError, ValidationFailed
+from resmon.core.storage import save_file
 from resmon.dashboards import selectors as dashboards
 from resmon.dashboards.selectors import Overview
 
@@ -57,6 +64,7 @@ NOTE_STORING = gettext_noop("Saving the file")
 NOTE_DONE = gettext_noop("Ready to download")
 
 BACKGROUND_MAX_CHILDREN = 50_000
+MAX_ATTEMPTS = 3  # starts of one job (a worker killed mid-job starts it again) before giving up
 
 
 def background_max_children() -> int:
@@ -134,9 +142,13 @@ def render_file(reader: Any, o: Overview, fmt: str) -> bytes:
     return render_pdf(document) if fmt == PDF else render_docx(document)
 
 
-def _claim(doc_id: int) -> StoredDocument | None:
-    """queued → running, once: a second run of the same job (a retried task) finds nothing to do."""
-    started = StoredDocument.objects.filter(pk=doc_id, status=Status.QUEUED).update(
+def _claim(doc_id: int, task_id: str = "") -> StoredDocument | None:
+    """queued → running, once: another job for the same document finds nothing to do. The same job
+    started again after its worker died (``task_id``, the document's own) takes it over."""
+    mine = Q(status=Status.QUEUED)
+    if task_id:
+        mine |= Q(status=Status.RUNNING, task_id=task_id)
+    started = StoredDocument.objects.filter(mine, pk=doc_id).update(
         status=Status.RUNNING, started_at=clock.now(), progress=0, progress_note=NOTE_READING
     )
     if not started:
@@ -153,12 +165,24 @@ def _fail(doc_id: int, message: str) -> None:
     )
 
 
+def _fail_job(doc_id: int, task_id: str, message: str) -> None:
+    """Fail the document of a job that will not run again (its own, or still waiting)."""
+    mine = Q(status=Status.QUEUED)
+    if task_id:
+        mine |= Q(status=Status.RUNNING, task_id=task_id)
+    StoredDocument.objects.filter(mine, pk=doc_id).update(
+        status=Status.FAILED, error=str(message)[:1000], progress_note="", finished_at=clock.now()
+    )
+
+
 def _store(doc: StoredDocument, content: bytes) -> bool:
     """Save the complete file, then mark the row done; False (and no file) when the document was
     deleted meanwhile."""
     now = clock.now()
-    name = default_storage.save(
-        f"documents/{now:%Y}/{now:%m}/{uuid.uuid4().hex}.{doc.format}", ContentFile(content)
+    name = save_file(
+        f"documents/{now:%Y}/{now:%m}/{uuid.uuid4().hex}.{doc.format}",
+        ContentFile(content),
+        size=len(content),
     )
     try:
         with transaction.atomic():
@@ -182,9 +206,23 @@ def _store(doc: StoredDocument, content: bytes) -> bool:
     return True
 
 
-def build(document_id: int) -> str:
-    """Build the document (see the module's docstring); returns its final status."""
-    doc = _claim(int(document_id))
+def build(document_id: int, *, task_id: str = "", attempt: int = 1) -> str:
+    """Build the document (see the module's docstring); returns its final status. ``task_id`` and
+    ``attempt``: the job's id and how many times it was started (the worker's task context)."""
+    if attempt > MAX_ATTEMPTS:
+        with translation.override(settings.LANGUAGE_CODE):
+            _fail_job(
+                int(document_id),
+                task_id,
+                _(
+                    "The background job stopped %(n)s times while making this document (the worker was "
+                    "stopped or ran out of memory). Create it again; if it fails again, choose a smaller "
+                    "selection or tell the system administrator."
+                )
+                % {"n": attempt - 1},
+            )
+        return Status.FAILED
+    doc = _claim(int(document_id), task_id)
     if doc is None:
         found = StoredDocument.objects.filter(pk=document_id).values_list("status", flat=True).first()
         return found or "missing"

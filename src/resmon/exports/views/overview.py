@@ -1,7 +1,8 @@
 """Pages: the overview ("Tổng quan") downloaded as Excel, Word or PDF, with the page's filters
 (agency, resolution, period in the query string). An agency outside the scope is a 404; an unknown
 resolution or period, or a selection too large for one file, sends the user back to the overview
-with the message (nothing is downloaded)."""
+with the message (nothing is downloaded). The nation or a whole province asks "confirm it is you"
+first when the last confirmation is old (resmon.accounts.reauth)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,27 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from resmon.core.errors import ValidationFailed
+from resmon.accounts.reauth import reauth_required
+from resmon.agencies.models import AgencyKind
+from resmon.core.errors import DomainError, ValidationFailed
 from resmon.core.views import page
+from resmon.dashboards.selectors import pick_agency
 
 from ..documents.services import DOCX, PDF, attachment
 from ..overview.services import XLSX, download_overview
 
 FILTERS = ("agency", "resolution", "period")
+
+
+def whole_province_or_nation(request) -> bool:
+    """Does this export (its agency filter, in the query or the form) cover the nation (the root
+    agency) or a whole province (its provincial party committee)? Those ask "confirm it is you"."""
+    params = request.POST if request.method == "POST" else request.GET
+    try:
+        agency = pick_agency(request.user, params.get("agency", "").strip())
+    except DomainError:
+        return False  # the view answers the bad filter
+    return agency.is_root() or agency.kind == AgencyKind.PROVINCIAL_PARTY
 
 
 def _download(request, fmt: str):
@@ -50,16 +65,19 @@ def _download(request, fmt: str):
 
 
 @page
+@reauth_required(when=whole_province_or_nation)
 def overview_xlsx(request):
     return _download(request, XLSX)
 
 
 @page
+@reauth_required(when=whole_province_or_nation)
 def overview_docx(request):
     return _download(request, DOCX)
 
 
 @page
+@reauth_required(when=whole_province_or_nation)
 def overview_pdf(request):
     return _download(request, PDF)
 

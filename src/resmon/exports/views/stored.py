@@ -22,12 +22,14 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from resmon.accounts.reauth import reauth_required
 from resmon.core.errors import Conflict, DomainError, ValidationFailed
 from resmon.core.views import page
 
 from ..models import StoredDocument
 from ..stored import selectors
 from ..stored import services as stored
+from .overview import whole_province_or_nation
 
 PER_PAGE = 50
 POLL_SECONDS = 3
@@ -92,7 +94,12 @@ def _back_to_overview(params: dict[str, str], exc: DomainError) -> str:
     return reverse("dashboards:overview") + (f"?{query}" if query else "")
 
 
+def _wide_request(request) -> bool:
+    return request.method == "POST" and whole_province_or_nation(request)
+
+
 @page
+@reauth_required(when=_wide_request)
 def stored_request(request):
     """The overview's "Create in the background" form."""
     if request.method != "POST":

@@ -135,7 +135,7 @@ def acknowledge_alert(request, alert_id: PathId, payload: AcknowledgeIn):
 # --- the rule ------------------------------------------------------------------------------------
 
 
-class RuleIn(Schema):
+class AlertRuleIn(Schema):
     enabled: list[str] = Field(..., description="The kinds in force: " + ", ".join(AlertKind.values))
     due_soon_days: int = Field(..., description="Due-soon window in days (1–365)")
     behind_points: int = Field(..., description="Behind tolerance in percentage points (0–100)")
@@ -157,7 +157,7 @@ class RuleIn(Schema):
     )
 
 
-class RuleOut(Schema):
+class AlertRuleOut(Schema):
     enabled: list[str]
     due_soon_days: int
     behind_points: int
@@ -185,13 +185,13 @@ def rule_out(row: WarningRule | None) -> dict[str, Any]:
     }
 
 
-@router.get("/alert-rules", response=RuleOut, summary="The warning rule in force")
+@router.get("/alert-rules", response=AlertRuleOut, summary="The warning rule in force")
 def get_alert_rules(request):
     return rule_out(selectors.rule_row())
 
 
-@router.put("/alert-rules", response=RuleOut, summary="Set the warning rule (system administrators)")
-def set_alert_rules(request, payload: RuleIn):
+@router.put("/alert-rules", response=AlertRuleOut, summary="Set the warning rule (system administrators)")
+def set_alert_rules(request, payload: AlertRuleIn):
     data = payload.dict()
     version = data.pop("version")
     services.set_rule(request.auth, expected_version=version, **data)

@@ -108,7 +108,11 @@ def parse(user: Any, params: Any, *, strict: bool = False) -> AlertFilters:
                 raise ValidationFailed(message, field="agency")
             out.errors.append(message)
         else:
-            out.agency = agencies.get_agency(user, int(raw_agency))  # outside the scope: NotFound
+            # a steering member may narrow its resolutions' alerts to any agency leading some of
+            # their tasks; otherwise an agency outside the scope is NotFound
+            out.agency = planning.steered_agency(user, raw_agency) or agencies.get_agency(
+                user, int(raw_agency)
+            )
     text = get("agency_q")[:Q_MAX]
     if out.agency is None and text:  # typed in the picker without choosing: one match is the choice
         matches = list(agencies.search_visible(user, text)[:2]) if len(text) >= 2 else []

@@ -94,7 +94,7 @@ class ReportIn(Schema):
     text: str = Field(..., max_length=4000)
 
 
-class CloseIn(Schema):
+class DirectiveCloseIn(Schema):
     version: int | None = Field(None, description="The version you saw; 409 if it changed since")
     note: str = Field("", max_length=2000)
 
@@ -238,7 +238,7 @@ def get_directive(request, directive_id: PathId):
     response=DirectiveDetailOut,
     summary="Close a directive (its issuer or a leader of the issuing agency)",
 )
-def close_directive(request, directive_id: PathId, payload: CloseIn):
+def close_directive(request, directive_id: PathId, payload: DirectiveCloseIn):
     services.close(request.auth, directive_id, payload.note, version=payload.version)
     return _detail(request.auth, directive_id)
 

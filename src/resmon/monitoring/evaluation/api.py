@@ -147,7 +147,7 @@ class AppraisalIn(Schema):
     version: int | None = Field(None, ge=0, le=2**31 - 1)
 
 
-class DecisionIn(Schema):
+class EvaluationDecisionIn(Schema):
     level: str = Field(..., max_length=20)
     number: str = Field(..., max_length=200, description="The decision's number, e.g. 125-QĐ/TU")
     date: dt.date = Field(..., description="The decision's date (yyyy-mm-dd), not in the future")
@@ -155,7 +155,7 @@ class DecisionIn(Schema):
     version: int | None = Field(None, ge=0, le=2**31 - 1)
 
 
-class RuleIn(Schema):
+class EvaluationRuleIn(Schema):
     weight_on_time: int = Field(..., ge=0, le=100)
     weight_progress: int = Field(..., ge=0, le=100)
     weight_kpi: int = Field(..., ge=0, le=100)
@@ -170,7 +170,7 @@ class RuleIn(Schema):
     version: int | None = Field(None, ge=0, le=2**31 - 1)
 
 
-class RuleOut(Schema):
+class EvaluationRuleOut(Schema):
     weights: dict[str, int]
     excellent_from: str
     good_from: str
@@ -408,7 +408,7 @@ def appraise(request, evaluation_id: PathId, payload: AppraisalIn):
     response=EvaluationDetailOut,
     summary="Record the decision (the competent body: leaders of the supervising agency or above)",
 )
-def decide(request, evaluation_id: PathId, payload: DecisionIn):
+def decide(request, evaluation_id: PathId, payload: EvaluationDecisionIn):
     ev = selectors.get_evaluation(request.auth, evaluation_id)
     services.decide(
         request.auth,
@@ -422,13 +422,17 @@ def decide(request, evaluation_id: PathId, payload: DecisionIn):
     return evaluation_detail_out(selectors.get_evaluation(request.auth, evaluation_id))
 
 
-@router.get("/evaluation-rule", response=RuleOut, summary="The evaluation rule in force (published)")
+@router.get(
+    "/evaluation-rule", response=EvaluationRuleOut, summary="The evaluation rule in force (published)"
+)
 def get_evaluation_rule(request):
     return rule_out()
 
 
-@router.put("/evaluation-rule", response=RuleOut, summary="Set the evaluation rule (system administrators)")
-def set_evaluation_rule(request, payload: RuleIn):
+@router.put(
+    "/evaluation-rule", response=EvaluationRuleOut, summary="Set the evaluation rule (system administrators)"
+)
+def set_evaluation_rule(request, payload: EvaluationRuleIn):
     services.set_rule(
         request.auth,
         weights={k: getattr(payload, f"weight_{k}") for k in CRITERIA},

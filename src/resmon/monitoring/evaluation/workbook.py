@@ -64,6 +64,7 @@ def _level(value: str) -> str:
 
 
 def _sheet(wb: Any, title: str, cols: list[Col], rows: Iterable[list[Any]]) -> Any:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
@@ -78,6 +79,8 @@ def _sheet(wb: Any, title: str, cols: list[Col], rows: Iterable[list[Any]]) -> A
     for r, row in enumerate(rows, start=2):
         count += 1
         for i, (col, value) in enumerate(zip(cols, row, strict=True), start=1):
+            if isinstance(value, str):  # control characters cannot be in a cell
+                value = ILLEGAL_CHARACTERS_RE.sub("", value)
             cell = ws.cell(row=r, column=i, value=value)
             if col.fmt and value is not None and not isinstance(value, str):
                 cell.number_format = col.fmt

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from resmon.audit.services import record, snapshot
+from resmon.core import classified
 from resmon.core.access import Role, can
 from resmon.core.errors import PermissionRefused, ValidationFailed
 
@@ -171,6 +172,10 @@ def import_resolution_text(
     if docx_file is not None:
         text = docx_text(docx_file)
     assert text is not None
+    if classified.mark_in_text(text):  # a resolution classified Mật or above: never stored
+        if docx_file is not None:
+            raise classified.refusal(["docx_file"], classified.FILE_MESSAGE)
+        raise classified.refusal(["text"])
     if len(text) > MAX_TEXT_CHARS:
         raise ValidationFailed(_("The text is too long."), field="text")
     parsed = split_clauses(text)
@@ -254,6 +259,7 @@ def edit_clause(actor: Any, clause: Clause, *, text: str, label: str | None = No
     text = (text or "").replace("\x00", "").strip()
     if not text:
         raise ValidationFailed(_("A clause needs its text."), field="text")
+    classified.refuse_marked(text=text)
     before = snapshot(clause)
     if label is not None:
         label = (label or "").strip()

@@ -8,7 +8,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from resmon.agencies.models import Agency
-from resmon.core import clock
+from resmon.core import classified, clock
 
 from .. import excel_format as fmt
 from ..models import ActionProgram, Task
@@ -95,6 +95,9 @@ def validate_rows(
         for key, limit in MAX_LENGTHS.items():
             if key != "sub_deliverables" and len(cell_text(get(key))) > limit:
                 err(number, key, _("Enter at most %(n)d characters.") % {"n": limit})
+        for key in sheet.columns:
+            if classified.mark_in_text(cell_text(get(key))):
+                err(number, key, str(classified.TEXT_MESSAGE))
 
         code = cell_text(get("code"))
         parts = fmt.code_parts(code)

@@ -84,6 +84,7 @@ def _row_values(task: Task, code: str) -> dict[str, Any]:
 def export_program(user: Any, program: ActionProgram) -> bytes:
     """The programme as an .xlsx file: the tasks the user may see, in the fixed template."""
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -110,7 +111,10 @@ def export_program(user: Any, program: ActionProgram) -> bytes:
     ]
     for (row, label), value in info:
         ws.cell(row=row, column=1, value=label).font = bold
-        ws.cell(row=row, column=2, value=value)
+        # control characters (which a cell cannot hold) left out, as in the Word and PDF documents
+        ws.cell(
+            row=row, column=2, value=ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+        )
 
     # the table
     fill = PatternFill("solid", fgColor=HEADER_FILL)
@@ -131,6 +135,8 @@ def export_program(user: Any, program: ActionProgram) -> bytes:
         values = _row_values(task, code)
         for i, key in enumerate(keys, start=1):
             value = values[key]
+            if isinstance(value, str):
+                value = ILLEGAL_CHARACTERS_RE.sub("", value)
             cell = ws.cell(row=r, column=i, value=None if value == "" else value)
             if key == "id":
                 continue

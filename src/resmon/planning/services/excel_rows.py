@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from resmon.agencies.models import Agency
+from resmon.core import classified
 from resmon.core.errors import ValidationFailed
 
 from .. import excel_format as fmt
@@ -139,6 +140,9 @@ def _read_sheet(ws: Any) -> Sheet:
     n_columns = len(fmt.COLUMNS) + 10
     for number, values in enumerate(ws.iter_rows(max_col=n_columns, values_only=True), start=1):
         if columns is None:
+            # the rows above the header: a classification stamp there marks the whole file
+            if any(classified.mark_in_text(cell_text(v)) for v in values):
+                raise file_error(str(classified.FILE_MESSAGE))
             first = fmt.normalise_label(cell_text(values[0])) if values else ""
             if first == fmt.normalise_label(fmt.INFO_PROGRAM_ID[1]) and len(values) > 1:
                 program_id = values[1]

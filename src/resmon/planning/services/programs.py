@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from resmon.agencies.models import PARTY_KINDS
 from resmon.audit.services import record, snapshot
-from resmon.core import clock
+from resmon.core import classified, clock
 from resmon.core.access import Role, can
 from resmon.core.errors import Conflict, PermissionRefused, ValidationFailed
 from resmon.core.models import check_version
@@ -71,6 +71,7 @@ def _text(value: Any, field: str, message: str, max_length: int) -> str:
         raise ValidationFailed(message, field=field)
     if len(text) > max_length:
         raise ValidationFailed(_("Enter at most %(n)s characters.") % {"n": max_length}, field=field)
+    classified.refuse_marked(**{field: text})
     return text
 
 

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from resmon.audit.services import record, snapshot
-from resmon.core import clock
+from resmon.core import classified, clock
 from resmon.core.access import can
 from resmon.core.errors import PermissionRefused, ValidationFailed
 from resmon.core.models import check_version
@@ -63,6 +63,7 @@ def _validate_task_fields(data: dict[str, Any]) -> dict[str, Any]:
         raise ValidationFailed(_("Choose a deliverable type from the list."), field="deliverable_type")
     if "weight" in data:
         data["weight"] = _decimal(data["weight"], "weight", Decimal(0), Decimal(10000))
+    classified.refuse_marked(**{name: value for name, value in data.items() if isinstance(value, str)})
     return data
 
 
@@ -366,6 +367,7 @@ def set_task_state(actor: Any, task: Task, *, state: str, reason: str = "") -> T
     if state not in TaskState.values:
         raise ValidationFailed(_("Unknown task state."), field="state")
     reason = (reason or "").strip()
+    classified.refuse_marked(state_reason=reason)
     if state != TaskState.ACTIVE and not reason:
         raise ValidationFailed(_("Give the reason for pausing or cancelling the task."), field="state_reason")
     before = snapshot(task)

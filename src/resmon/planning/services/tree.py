@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import CharField, Value
+from django.db.models import CharField, ProtectedError, RestrictedError, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -397,7 +397,17 @@ def delete_task(actor: Any, task: Task) -> None:
     before = snapshot(task)
     parent = task.parent
     record(actor, "planning.task_deleted", task, before=before, agency_path=task.lead_agency.path)
-    task.delete()
+    try:
+        with transaction.atomic():
+            task.delete()
+    except (ProtectedError, RestrictedError):
+        raise ValidationFailed(
+            _(
+                "Reports, directives or other records refer to this task; cancel it with a reason "
+                "instead of deleting it."
+            ),
+            code="task_in_use",
+        ) from None
     renumber(before["program_id"], parent)
 
 

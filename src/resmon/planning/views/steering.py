@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from resmon.accounts.reauth import posting, reauth_required
 from resmon.accounts.selectors import users_visible
 from resmon.core.access import Role
 from resmon.core.errors import DomainError, NotFound
@@ -27,6 +28,7 @@ class MemberForm(forms.Form):
 
 
 @page
+@reauth_required(when=posting)
 def steering_committee(request, pk):
     user = request.user
     resolution = selectors.get_resolution(user, pk)

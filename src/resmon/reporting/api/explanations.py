@@ -67,7 +67,7 @@ class AnswerIn(Schema):
     answer: str = Field(..., max_length=4000)
 
 
-class CloseIn(Schema):
+class ExplanationCloseIn(Schema):
     note: str = Field("", max_length=2000)
 
 
@@ -148,7 +148,7 @@ def answer_explanation(request, explanation_id: PathId, payload: AnswerIn):
     response=ExplanationOut,
     summary="Close an explanation request (the asking side)",
 )
-def close_explanation(request, explanation_id: PathId, payload: CloseIn):
+def close_explanation(request, explanation_id: PathId, payload: ExplanationCloseIn):
     req = explanation_selectors.get_explanation(request.auth, explanation_id)
     explanation_services.close_explanation(request.auth, req, note=payload.note)
     return _explanation(request.auth, explanation_id)

@@ -1,7 +1,7 @@
 """Period reports: the lists (queues), one report with its lines, KPI values, evidence and
 proposals, saving it, and every step of the review chain (officer → head → accepting level).
 
-Writes that a client may retry (create, submit, approve, accept, return, KPI values) take an
+Writes that a client may retry (create, submit, approve, accept, return, reopen, KPI values) take an
 ``Idempotency-Key`` header: a retry with the same key answers the first result again. Writes that
 change a report take its ``version``: a stale one is a 409 naming who changed it. A review step
 answers the report's state, version and next actions; ``GET /reports/{id}`` gives the whole report."""
@@ -367,11 +367,11 @@ def return_report(request, report_id: PathId, payload: ReasonIn, idempotency_key
     response=ReportStepOut,
     summary="Reopen an accepted report with a reason (the accepting level); it goes back as returned",
 )
-def reopen_report(request, report_id: PathId, payload: ReasonIn):
+def reopen_report(request, report_id: PathId, payload: ReasonIn, idempotency_key: IdempotencyKey = ""):
     user = request.auth
     report = selectors.get_report(user, report_id)
     report = report_services.reopen_report(
-        user, report, reason=payload.reason, expected_version=payload.version
+        user, report, reason=payload.reason, expected_version=payload.version, idempotency_key=idempotency_key
     )
     return report_step(user, report)
 

@@ -187,7 +187,7 @@ def evidence_out(e: Evidence) -> dict[str, Any]:
 # --- lines -----------------------------------------------------------------------------------
 
 
-class MilestoneOut(Schema):
+class ReportMilestoneOut(Schema):
     id: int
     name: str
     due_date: dt.date
@@ -211,7 +211,7 @@ class LineOut(Schema):
     completed_on: dt.date | None
     results: str
     obstacles: str
-    milestones: list[MilestoneOut]
+    milestones: list[ReportMilestoneOut]
     evidence: list[EvidenceOut]
     sources: list[LineSourceOut] = Field(
         ..., description="The accepted lines of agencies below that this line was consolidated from"

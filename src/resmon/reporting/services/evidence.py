@@ -1,11 +1,12 @@
 """Evidence (minh chứng) of a progress report line: a file, a link, or only a document's number
 and date.
 
-Confidentiality (PRODUCT.md §11): content classified Mật or above is never stored here, neither
-as a file nor as a link; only its number and date are recorded. A file marked "Thường" whose
-first lines carry a MẬT stamp is refused too. Files are recognised from their content (see
-``filetypes``), stored under ``evidence/YYYY/MM/<uuid><ext>`` with their SHA-256; the audit row
-records what was added, never the bytes.
+Confidentiality (PRODUCT.md §11, resmon.core.classified): content classified Mật or above is never
+stored here, neither as a file nor as a link; only its number and date are recorded. A file marked
+"Thường" whose first lines carry a MẬT stamp, or whose name carries the mark, is refused too. Files
+are recognised from their content (see ``filetypes``), stored under
+``evidence/YYYY/MM/<uuid><ext>`` with their SHA-256; the audit row records what was added, never
+the bytes.
 """
 
 from __future__ import annotations
@@ -25,13 +26,13 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from resmon.audit.services import record
-from resmon.core import clock
+from resmon.core import classified, clock
 from resmon.core.access import get_visible_or_404
 from resmon.core.dates import parse_date
 from resmon.core.errors import NotFound, ValidationFailed
+from resmon.core.storage import save_file
 
 from ..models import Classification, Evidence, ReportLine
 from . import filetypes
@@ -43,11 +44,7 @@ TITLE_MAX = 300
 URL_MAX = 500
 DOC_NUMBER_MAX = 100
 
-CLASSIFIED_MESSAGE = gettext_lazy(
-    "Documents classified Mật (Confidential) or above must not be uploaded or linked here. Record "
-    "only the document's number and date (choose “Document number and date only”) and keep the "
-    "document under the rules for state secrets."
-)
+CLASSIFIED_MESSAGE = classified.FILE_MESSAGE
 
 
 def max_bytes() -> int:
@@ -56,7 +53,7 @@ def max_bytes() -> int:
 
 
 def _classified_refusal(field: str) -> ValidationFailed:
-    return ValidationFailed(CLASSIFIED_MESSAGE, field=field, code="classified")
+    return classified.refusal([field], CLASSIFIED_MESSAGE)
 
 
 def size_text(n: int) -> str:
@@ -159,6 +156,8 @@ def _check_upload(upload: Any) -> tuple[filetypes.FileType, str]:
             code="file_type",
         )
     name = getattr(upload, "name", "") or ""
+    if classified.mark_in_name(name):
+        raise _classified_refusal("file")
     ext = filetypes.extension_of(name)
     if ext and ext not in kind.extensions:
         raise ValidationFailed(
@@ -170,20 +169,32 @@ def _check_upload(upload: Any) -> tuple[filetypes.FileType, str]:
             field="file",
             code="file_type",
         )
+    if kind is filetypes.PDF and filetypes.pdf_active_content(upload):
+        raise ValidationFailed(
+            _(
+                "This PDF contains scripts, embedded files or actions that start programs, which are "
+                "not accepted as evidence. Print it to a new PDF (File > Print > Save as PDF) and "
+                "upload that file."
+            ),
+            field="file",
+            code="file_active_content",
+        )
     if filetypes.classification_stamp(upload, kind):
         raise _classified_refusal("file")
     return kind, sanitise_name(name, kind.extension)
 
 
 def _store(upload: IO[bytes], ext: str) -> tuple[str, str]:
-    """Save the upload; (storage name, sha256)."""
+    """Save the upload; (storage name, sha256). A full disk is StorageFull (507, a clear message)
+    and leaves no partial file behind (``core.storage.save_file``)."""
     digest = hashlib.sha256()
     upload.seek(0)
     for chunk in File(upload).chunks():
         digest.update(chunk)
     upload.seek(0)
     now = clock.now()
-    name = default_storage.save(f"evidence/{now:%Y}/{now:%m}/{uuid.uuid4().hex}{ext}", File(upload))
+    size = int(getattr(upload, "size", 0) or 0) or None
+    name = save_file(f"evidence/{now:%Y}/{now:%m}/{uuid.uuid4().hex}{ext}", File(upload), size=size)
     return name, digest.hexdigest()
 
 
@@ -285,6 +296,7 @@ def _add_evidence(
         raise _classified_refusal("classification")
 
     title = (title or "").strip()
+    classified.refuse_marked(title=title, doc_number=doc_number)
     if len(title) > TITLE_MAX:
         raise ValidationFailed(
             _("The title is too long (at most %(n)s characters).") % {"n": TITLE_MAX}, field="title"

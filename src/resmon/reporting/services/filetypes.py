@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO
+
+from resmon.core import classified
 
 # How much of a file the checks may read (decompressed).
 _XML_READ_LIMIT = 4 * 1024 * 1024
@@ -30,7 +31,7 @@ _PDF_INFLATE_LIMIT = 8 * 1024 * 1024
 _ZIP_MAX_MEMBERS = 20_000
 # The stamp sits at the top of the first page: look at this many non-empty lines.
 STAMP_LINES = 20
-STAMPS = frozenset({"MẬT", "TỐI MẬT", "TUYỆT MẬT"})
+STAMPS = classified.STAMPS
 
 
 @dataclass(frozen=True)
@@ -136,25 +137,9 @@ def extension_of(name: str) -> str:
 # --- classification stamps ------------------------------------------------------------------------
 
 
-def _normalise(line: str) -> str:
-    line = unicodedata.normalize("NFC", line)
-    line = re.sub(r"\s+", " ", line).strip(" \t\r\n.:;,-–—_*()[]\"'“”")
-    return line.upper()
-
-
 def stamp_in(lines: Iterable[str], limit: int = STAMP_LINES) -> str | None:
     """The classification stamp among the first ``limit`` non-empty lines, or None."""
-    seen = 0
-    for line in lines:
-        text = _normalise(line)
-        if not text:
-            continue
-        if text in STAMPS:
-            return text
-        seen += 1
-        if seen >= limit:
-            return None
-    return None
+    return classified.stamp_in(lines, limit)
 
 
 def classification_stamp(f: IO[bytes], kind: FileType) -> str | None:
@@ -355,6 +340,40 @@ def _pdf_text_lines(content: bytes, cmap: dict[bytes, str] | None) -> Iterator[s
             yield "".join(line)
             line = []
     yield "".join(line)
+
+
+# --- active content ---------------------------------------------------------------------------
+
+# What makes a PDF run or carry something besides its pages: scripts, launching programs, files
+# embedded in it, multimedia players. A "#xx" escape in a name (/J#61vaScript) is decoded first.
+_PDF_ACTIVE = frozenset(
+    {b"/JavaScript", b"/JS", b"/Launch", b"/EmbeddedFile", b"/EmbeddedFiles", b"/RichMedia", b"/GoToE"}
+)
+_PDF_NAME = re.compile(rb"/[^\s/\[\]()<>{}%]+")
+_PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+
+
+def _pdf_names(data: bytes) -> Iterator[bytes]:
+    for m in _PDF_NAME.finditer(data):
+        name = m.group(0)
+        if b"#" in name:
+            name = _PDF_NAME_ESCAPE.sub(lambda e: bytes([int(e.group(1), 16)]), name)
+        yield name
+
+
+def pdf_active_content(f: IO[bytes]) -> str | None:
+    """The first sign of active content in a PDF ("/JavaScript", "/Launch", …), or None. The file
+    and its compressed streams (where object streams hide dictionaries) are read, bounded."""
+    _rewind(f)
+    try:
+        data = f.read(_PDF_READ_LIMIT)
+        for chunk in (data, *_pdf_streams(data)):
+            for name in _pdf_names(chunk):
+                if name in _PDF_ACTIVE:
+                    return name.decode("latin-1")
+    finally:
+        _rewind(f)
+    return None
 
 
 def _pdf_stamp(f: IO[bytes]) -> str | None:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from resmon.accounts.reauth import reauth_required
 from resmon.agencies import selectors as agencies
 from resmon.audit import selectors as audit
 from resmon.core import clock
@@ -428,8 +429,13 @@ def autosave(request, pk):
     return render(request, "reporting/_autosave_status.html", context)
 
 
+def _accepting_or_reopening(request) -> bool:
+    return request.POST.get("action") in ("accept", "reopen")
+
+
 @page
 @require_POST
+@reauth_required(when=_accepting_or_reopening)
 def act(request, pk):
     """A workflow step. "Send to the head" and "Approve and send" from the report form save what
     was typed first; a refused step keeps the typed text and the reason."""
@@ -472,7 +478,9 @@ def act(request, pk):
                 user, report, reason=reason, expected_version=version, idempotency_key=key
             )
         else:
-            report_services.reopen_report(user, report, reason=reason, expected_version=version)
+            report_services.reopen_report(
+                user, report, reason=reason, expected_version=version, idempotency_key=key
+            )
     except DomainError as exc:
         report = _fresh(user, pk)
         view = load(user, report)

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from resmon.audit.services import record
-from resmon.core import clock
+from resmon.core import classified, clock
 from resmon.core.access import Role, visible_to
 from resmon.core.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
 
@@ -76,6 +76,7 @@ def acknowledge(actor: Any, alert_id: Any, comment: Any) -> Alert:
                 % {"n": COMMENT_MAX, "count": len(text)},
                 field="comment",
             )
+        classified.refuse_marked(comment=text)
         before = {
             "acknowledged_by": alert.acknowledged_by_id,
             "acknowledged_at": alert.acknowledged_at,

@@ -40,4 +40,5 @@ def severity_badge(severity) -> str:
 def task_alerts(context, task):
     user = context["request"].user
     rows = list(selectors.task_alerts(user, task)[: ROWS + 1])
-    return {"task": task, "alerts": rows[:ROWS], "more": len(rows) > ROWS}
+    # the request: for the tags of the higher layers on each alert (directive_tags.alert_directive)
+    return {"task": task, "alerts": rows[:ROWS], "more": len(rows) > ROWS, "request": context["request"]}

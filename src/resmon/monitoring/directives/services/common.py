@@ -8,7 +8,7 @@ from typing import Any
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from resmon.core import clock
+from resmon.core import classified, clock
 from resmon.core.dates import parse_date
 from resmon.core.errors import NotFound, ValidationFailed
 
@@ -46,6 +46,8 @@ def text_error(
             "max": maximum,
             "n": len(text),
         }
+    if classified.mark_in_text(text):
+        return text, str(classified.TEXT_MESSAGE)
     return text, ""
 
 

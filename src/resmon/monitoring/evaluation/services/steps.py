@@ -19,7 +19,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from resmon.audit.services import record, snapshot
-from resmon.core import clock
+from resmon.core import classified, clock
 from resmon.core.access import visible_to
 from resmon.core.dates import parse_date
 from resmon.core.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
@@ -108,6 +108,8 @@ def _text(value: Any, errors: _Errors, field: str, *, minimum: int, missing: str
         errors.add(
             field, _("Write at most %(max)s characters (this has %(n)s).") % {"max": MAX_TEXT, "n": len(text)}
         )
+    elif classified.mark_in_text(text):
+        errors.add(field, str(classified.TEXT_MESSAGE))
     return text
 
 

@@ -15,7 +15,7 @@ from resmon.audit.services import record, snapshot
 from resmon.catalogue import periods as cal
 from resmon.catalogue.models import ReportingPeriod
 from resmon.catalogue.services_periods import configured_cutoff
-from resmon.core import clock
+from resmon.core import classified, clock
 from resmon.core.dates import parse_date
 from resmon.core.errors import PermissionRefused, ValidationFailed
 from resmon.core.models import check_version
@@ -197,6 +197,8 @@ def _clean_text(value: Any, key: str, errors: dict[str, list[str]]) -> str:
     text = str(value or "").strip()
     if len(text) > TEXT_MAX:
         errors.setdefault(key, []).append(too_long(TEXT_MAX, len(text)))
+    elif classified.mark_in_text(text):
+        errors.setdefault(key, []).append(str(classified.TEXT_MESSAGE))
     return text
 
 

@@ -285,10 +285,27 @@ def return_report(
 
 @transaction.atomic
 def reopen_report(
-    actor: Any, report: PeriodReport, *, reason: str, expected_version: int | None = None
+    actor: Any,
+    report: PeriodReport,
+    *,
+    reason: str,
+    expected_version: int | None = None,
+    idempotency_key: str = "",
 ) -> PeriodReport:
     """The accepting level reopens an accepted report with a reason: accepted → returned. The
-    progress already applied to the tasks stays until the corrected report is accepted."""
+    progress already applied to the tasks stays until the corrected report is accepted. A retry
+    with the same ``idempotency_key`` (its answer was lost) gets the result again."""
+    return once(
+        actor,
+        idempotency_key,
+        "reporting.reopen_report",
+        _payload(report, expected_version, reason=str(reason or "").strip()),
+        lambda: _reopen(actor, report, reason, expected_version),
+        model=PeriodReport,
+    )
+
+
+def _reopen(actor: Any, report: PeriodReport, reason: str, expected_version: int | None) -> PeriodReport:
     report = lock_report(report)
     _ensure(_review_refusal(actor, report))
     _ensure_state(report, (ReportState.ACCEPTED,), _("reopened"))

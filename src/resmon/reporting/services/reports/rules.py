@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from resmon.agencies.models import Agency
 from resmon.audit.services import record, snapshot
 from resmon.catalogue.models import PeriodKind, ReportingPeriod
-from resmon.core import clock
+from resmon.core import classified, clock
 from resmon.core.access import Role, can
 from resmon.core.errors import Conflict, PermissionRefused, ValidationFailed
 from resmon.core.models import check_version
@@ -199,6 +199,7 @@ def clean_text(value: Any, *, field: str, maximum: int, minimum: int = 0, missin
         raise ValidationFailed(missing, field=field)
     if len(text) > maximum:
         raise ValidationFailed(too_long(maximum, len(text)), field=field)
+    classified.refuse_marked(**{field: text})
     return text
 
 

@@ -11,7 +11,8 @@ from resmon.rollups import services
 
 class Command(BaseCommand):
     help = (
-        "Rebuild every roll-up (progress and status counts per agency subtree and resolution) from raw rows."
+        "Rebuild every roll-up (progress and status counts per agency subtree and resolution; reporting "
+        "completeness and KPI bands of the recent periods) from raw rows."
     )
 
     def handle(self, *args, **options):

@@ -1,0 +1,1 @@
+"""Backup and restore (``manage.py backup`` / ``manage.py restore``; docs/operations.md)."""
