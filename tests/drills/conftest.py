@@ -3,6 +3,7 @@ processes (Procfile: gunicorn, the worker, the sealer) on the test database, Pos
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -37,5 +38,13 @@ def drill_world_env(transactional_db, tmp_path):
 def drill(drill_world_env, tmp_path):
     """(site, world, data dir): the world and the site serving it."""
     world, env = drill_world_env
+    # the site's own cache tables (rate limits): the tests' settings keep their caches in memory,
+    # so the test database has none
+    subprocess.run(
+        [str(drill_world.ROOT / ".venv" / "bin" / "python"), "manage.py", "createcachetable"],
+        cwd=drill_world.ROOT,
+        env=env,
+        check=True,
+    )
     with drill_world.Site(env, tmp_path / "site.log") as site:
         yield site, world, tmp_path
