@@ -192,9 +192,12 @@ RATELIMIT_IP_META_KEY = os.environ.get("RESMON_CLIENT_IP_HEADER") or None
 # available to everyone. Sensitive actions (accepting or reopening a report, changing roles or
 # memberships, exporting a whole province or the nation) ask for the password (and a code) again
 # when the last confirmation is older than RESMON_REAUTH_MINUTES.
+# The demo (`make run`, the development profile) requires it of nobody, so a first look needs no
+# phone; production and the tests require it of these roles unless the variable says otherwise.
+_REQUIRED_2FA_DEFAULT = "" if ENV == "development" else "system_admin,agency_admin,leader"
 RESMON_2FA_REQUIRED_ROLES = [
     r.strip()
-    for r in os.environ.get("RESMON_2FA_REQUIRED_ROLES", "system_admin,agency_admin,leader").split(",")
+    for r in os.environ.get("RESMON_2FA_REQUIRED_ROLES", _REQUIRED_2FA_DEFAULT).split(",")
     if r.strip()
 ]
 RESMON_REAUTH_MINUTES = int(os.environ.get("RESMON_REAUTH_MINUTES", "15"))
