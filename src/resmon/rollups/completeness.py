@@ -11,7 +11,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -81,28 +82,41 @@ def _write(
     period: ReportingPeriod, figures: dict[tuple[int, str], list[int]], resolution_ids: set[int] | None
 ) -> int:
     """Make the stored rows of ``period`` (of these resolutions, or all) equal ``figures``."""
-    now = clock.now()
-    stored_qs = CompletenessRollup.objects.filter(period=period)
+    return write_subtree_rows(CompletenessRollup, COUNT_FIELDS, period, figures, resolution_ids, clock.now())
+
+
+def write_subtree_rows(
+    model: Any,
+    fields: tuple[str, ...],
+    period: ReportingPeriod,
+    figures: Mapping[tuple[int, str], Sequence[int]],
+    resolution_ids: set[int] | None,
+    now: dt.datetime,
+) -> int:
+    """Make ``model``'s stored rows of ``period`` (of these resolutions, or all), one per
+    (resolution id, agency subtree path), equal ``figures`` (values in ``fields`` order): only
+    what changed is written. Returns the rows written. Completeness and KPI bands share it."""
+    stored_qs = model.objects.filter(period=period)
     if resolution_ids is not None:
         stored_qs = stored_qs.filter(resolution_id__in=sorted(resolution_ids))
     stored = {
         (row[1], row[2]): row
-        for row in stored_qs.values_list("pk", "resolution_id", "agency_path", "agency_id", *COUNT_FIELDS)
+        for row in stored_qs.values_list("pk", "resolution_id", "agency_path", "agency_id", *fields)
     }
     new_paths = {path for key in figures if key not in stored for _r, path in [key]}
     agency_of = (
         dict(Agency.objects.filter(path__in=sorted(new_paths)).values_list("path", "id")) if new_paths else {}
     )
-    created: list[CompletenessRollup] = []
-    changed: list[CompletenessRollup] = []
-    for (resolution_id, path), counts in figures.items():
-        columns = dict(zip(COUNT_FIELDS, counts, strict=True))
+    created: list[Any] = []
+    changed: list[Any] = []
+    for (resolution_id, path), values in figures.items():
+        columns = dict(zip(fields, values, strict=True))
         row = stored.pop((resolution_id, path), None)
         if row is not None and row[4:] == tuple(columns.values()):
             continue
         if row is None and path not in agency_of:
             continue  # an agency removed meanwhile: the next fold counts without it
-        target = CompletenessRollup(
+        target = model(
             pk=row[0] if row is not None else None,
             agency_id=row[3] if row is not None else agency_of[path],
             agency_path=path,
@@ -114,9 +128,9 @@ def _write(
         (changed if row is not None else created).append(target)
     gone = [row[0] for row in stored.values()]
     if gone:
-        CompletenessRollup.objects.filter(pk__in=gone).delete()
-    CompletenessRollup.objects.bulk_create(created, batch_size=1000)
-    CompletenessRollup.objects.bulk_update(changed, ["computed_at", *COUNT_FIELDS], batch_size=1000)
+        model.objects.filter(pk__in=gone).delete()
+    model.objects.bulk_create(created, batch_size=1000)
+    model.objects.bulk_update(changed, ["computed_at", *fields], batch_size=1000)
     return len(created) + len(changed) + len(gone)
 
 

@@ -30,7 +30,6 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from resmon.agencies.models import Agency
 from resmon.audit.models import AuditEntry
 from resmon.catalogue.models import ReportingPeriod
 from resmon.catalogue.services_periods import configured_cutoff
@@ -44,7 +43,7 @@ from resmon.planning.status import TaskState
 from resmon.planning.trajectory import Point, planned_value
 from resmon.reporting.models import Observation, PeriodReport, ReportState
 
-from .completeness import window_start
+from .completeness import window_start, write_subtree_rows
 from .models import FoldState, KpiRollup, KpiScore
 
 Scored = tuple[int, Decimal | None, Decimal | None, Decimal | None, str]  # id, expected, actual, %, band
@@ -173,41 +172,7 @@ def _write_counts(
     period: ReportingPeriod, counts: Counts, resolution_ids: set[int] | None, now: dt.datetime
 ) -> int:
     """Make the stored band counts of ``period`` (of these resolutions, or all) equal ``counts``."""
-    stored_qs = KpiRollup.objects.filter(period=period)
-    if resolution_ids is not None:
-        stored_qs = stored_qs.filter(resolution_id__in=sorted(resolution_ids))
-    stored = {
-        (row[1], row[2]): row
-        for row in stored_qs.values_list("pk", "resolution_id", "agency_path", "agency_id", *BANDS)
-    }
-    new_paths = {path for key in counts if key not in stored for _r, path in [key]}
-    agency_of = (
-        dict(Agency.objects.filter(path__in=sorted(new_paths)).values_list("path", "id")) if new_paths else {}
-    )
-    created: list[KpiRollup] = []
-    changed: list[KpiRollup] = []
-    for (resolution_id, path), values in counts.items():
-        row = stored.pop((resolution_id, path), None)
-        if row is not None and row[4:] == tuple(values):
-            continue
-        if row is None and path not in agency_of:
-            continue  # an agency removed meanwhile: the next fold counts without it
-        target = KpiRollup(
-            pk=row[0] if row is not None else None,
-            agency_id=row[3] if row is not None else agency_of[path],
-            agency_path=path,
-            resolution_id=resolution_id,
-            period=period,
-            computed_at=now,
-            **dict(zip(BANDS, values, strict=True)),
-        )
-        (changed if row is not None else created).append(target)
-    gone = [row[0] for row in stored.values()]
-    if gone:
-        KpiRollup.objects.filter(pk__in=gone).delete()
-    KpiRollup.objects.bulk_create(created, batch_size=1000)
-    KpiRollup.objects.bulk_update(changed, ["computed_at", *BANDS], batch_size=1000)
-    return len(created) + len(changed) + len(gone)
+    return write_subtree_rows(KpiRollup, BANDS, period, counts, resolution_ids, now)
 
 
 def _write_scores(
