@@ -12,6 +12,8 @@ import pytest
 import time_machine
 
 from resmon.agencies.models import Agency
+from resmon.catalogue import services_periods
+from resmon.catalogue.models import Cutoff, ReportingPeriod
 from resmon.core import clock
 from resmon.planning.models import ActionProgram, Resolution, Task
 from resmon.planning.services import tasks as task_services
@@ -63,7 +65,7 @@ def test_the_kept_window_is_the_recent_periods_of_the_configured_calendar(rworld
     kept = list(completeness.kept_periods(dt.date(2026, 3, 17)))
     assert kept, "the current quarter at least"
     assert all(p.start <= dt.date(2026, 3, 17) for p in kept)
-    assert all(p.end >= dt.date(2025, 2, 10) for p in kept)
+    assert all(p.end >= completeness.window_start(dt.date(2026, 3, 17)) for p in kept)
     assert len({p.cutoff for p in kept}) == 1
     # the Decree 09 calendar: on 17/03/2026 the current quarter is Q2 (15/03 – 14/06)
     assert quarter("2026-Q1") in kept and quarter("2026-Q2") in kept
@@ -135,9 +137,31 @@ def test_covered_only_inside_the_window_once_built(rworld):
     today = dt.date(2026, 3, 17)
     assert not completeness.covered(q1, None, today)
     assert completeness.covered(q1, completeness.window_start(today), today)
-    later = dt.date(2027, 6, 1)  # Q1/2026 ended more than the window before
+    later = dt.date(2028, 6, 1)  # Q1/2026 ended more than the window (800 days) before
     assert not completeness.covered(q1, completeness.window_start(later), later)
     assert not completeness.covered(quarter("2026-Q3"), completeness.window_start(today), today)
+
+
+def test_covered_only_for_the_kept_calendar_and_kinds(rworld, settings):
+    """A period of the other calendar, or of a kind no programme reports on, is not in the stored
+    rows: the dashboard counts it live rather than showing it empty."""
+    today = dt.date(2026, 3, 17)
+    built_from = completeness.window_start(today)
+    other = ReportingPeriod.objects.filter(cutoff=Cutoff.CALENDAR, kind="quarter", code="2026-Q1").first()
+    if other is None:
+        settings.REPORTING_CUTOFF = Cutoff.CALENDAR
+        services_periods.generate_periods(years_ahead=0, first_year=2026)
+        settings.REPORTING_CUTOFF = Cutoff.DECREE09
+        other = ReportingPeriod.objects.get(cutoff=Cutoff.CALENDAR, kind="quarter", code="2026-Q1")
+    assert completeness.covered(quarter("2026-Q1"), built_from, today)
+    assert not completeness.covered(other, built_from, today)
+    unkept = sorted(set(ReportingPeriod.objects.values_list("kind", flat=True)) - completeness.kept_kinds())
+    assert unkept, "the calendar has kinds no programme reports on (months)"
+    month = ReportingPeriod.objects.filter(
+        kind=unkept[0], cutoff=Cutoff.DECREE09, start__lte=today, end__gte=built_from
+    ).first()
+    assert month is not None
+    assert not completeness.covered(month, built_from, today)
 
 
 def test_rows_follow_a_task_moved_to_another_resolution(rworld):

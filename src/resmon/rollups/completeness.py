@@ -28,20 +28,27 @@ from resmon.reporting.selectors_completeness import DEFAULT_KINDS, Counts, talli
 from .models import CompletenessRollup
 
 COUNT_FIELDS = tuple(f.name for f in dataclasses.fields(Counts))
-WINDOW_DAYS = 400
+WINDOW_DAYS = 800  # the trends' default 8 quarters, the oldest ended ~22 months ago
 
 
 def window_start(today: dt.date) -> dt.date:
-    """Periods ending on or after this day are kept (``ROLLUP_COMPLETENESS_DAYS``, default 400)."""
+    """Periods ending on or after this day are kept (``ROLLUP_COMPLETENESS_DAYS``, default 800)."""
     return today - dt.timedelta(days=int(getattr(settings, "ROLLUP_COMPLETENESS_DAYS", WINDOW_DAYS)))
+
+
+def kept_kinds() -> set[str]:
+    """The kinds of period some programme reports on (the default schedule's, and any programme's)."""
+    return set(DEFAULT_KINDS) | set(ProgramSchedule.objects.values_list("kind", flat=True).distinct())
 
 
 def kept_periods(today: dt.date) -> QuerySet[ReportingPeriod]:
     """The periods whose completeness is kept: of the configured calendar, begun by ``today``,
     ended inside the window, of a kind some programme reports on."""
-    kinds = set(DEFAULT_KINDS) | set(ProgramSchedule.objects.values_list("kind", flat=True).distinct())
     return ReportingPeriod.objects.filter(
-        kind__in=sorted(kinds), cutoff=configured_cutoff(), start__lte=today, end__gte=window_start(today)
+        kind__in=sorted(kept_kinds()),
+        cutoff=configured_cutoff(),
+        start__lte=today,
+        end__gte=window_start(today),
     ).order_by("start", "kind")
 
 
@@ -165,6 +172,14 @@ def refresh_reports(pairs: set[tuple[int, int]], today: dt.date) -> int:
 
 
 def covered(period: ReportingPeriod, built_from: dt.date | None, as_of: dt.date | None) -> bool:
-    """Whether the stored rows answer for ``period``: built, the period inside the window the last
-    full count kept, and begun by the day the fold last counted."""
-    return built_from is not None and as_of is not None and period.end >= built_from and period.start <= as_of
+    """Whether the stored rows answer for ``period``: built, the period of the configured calendar
+    and of a kept kind (:func:`kept_periods`), inside the window the last full count kept, and
+    begun by the day the fold last counted."""
+    return (
+        built_from is not None
+        and as_of is not None
+        and period.end >= built_from
+        and period.start <= as_of
+        and period.cutoff == configured_cutoff()
+        and (period.kind in DEFAULT_KINDS or period.kind in kept_kinds())
+    )
