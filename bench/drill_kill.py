@@ -11,6 +11,8 @@ saves it (every line together, stamped with the round and a counter) a few times
 head, the head approves it, the province accepts it and reopens it, and so again. A request whose
 answer is lost to the kill is sent again as a client retries: the same body and Idempotency-Key
 (create, submit, approve, accept, reopen), which must be answered with the result, never a duplicate.
+The province's token confirms it is its holder (POST /auth/confirm) at the start of each round, as
+accepting and reopening ask; a round lasts a few minutes, well within RESMON_REAUTH_MINUTES.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import drill_checks as checks
-from drill_world import Answer, Site, call
+from drill_world import Answer, Site, call, confirm
 
 VICTIMS = ("web worker", "web master", "worker", "sealer")
 RETRY_FOR = 90.0  # seconds a client keeps retrying a request whose answer was lost
@@ -164,6 +166,9 @@ def one_round(site: Site, world: dict, rnd: Round, seed: int, media: Path, settl
     began = time.monotonic()
     stop = threading.Event()
     rng = random.Random(seed * 1000 + rnd.number)
+    confirmed = confirm(site.port, world["acceptor"])
+    if not confirmed.ok:
+        rnd.problems.append(f"the province's token could not confirm: {confirmed!r}")
     clients = [Client(site.port, world, s, rng.randrange(2**31), stop, rnd.tally) for s in world["subjects"]]
     for c in clients:
         c.start()

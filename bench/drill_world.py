@@ -5,7 +5,8 @@ The world: one province (its focal officer accepts the reports), ``n`` communes 
 Committee leads three tasks of the province's programme (a parent and two leaves), a focal
 officer and a leader per commune, API tokens for everyone, the period calendar; the reports of
 the quarter containing today are created for the first ``precreated`` communes (the others are
-created by the drill's clients, over HTTP).
+created by the drill's clients, over HTTP). The acceptor also has a password (``ACCEPTOR_PASSWORD``):
+accepting and reopening over the API need "confirm it is you" first (:func:`confirm`).
 
   .venv/bin/python bench/drill_world.py build --reports 4 --precreated 2   # prints the world (JSON)
 
@@ -36,6 +37,7 @@ from run import base_env, free_port  # noqa: E402
 
 SITE_PROCESSES = ("web", "worker", "sealer")  # the Procfile's, without the daily scheduler
 TIMEOUT = 60.0  # seconds an HTTP request may take
+ACCEPTOR_PASSWORD = "dien-tap-tiep-nhan-2026"  # the drill world's only password (a throw-away database)
 
 
 # --- the world ---------------------------------------------------------------------------------
@@ -43,6 +45,7 @@ TIMEOUT = 60.0  # seconds an HTTP request may take
 
 def build(n: int, precreated: int) -> dict[str, Any]:
     """Build the world (see the module) in the current database; returns it as plain data."""
+    from django.contrib.auth.hashers import Argon2PasswordHasher
     from django.db import transaction
 
     from resmon.accounts.models import User
@@ -62,9 +65,15 @@ def build(n: int, precreated: int) -> dict[str, Any]:
     code = cal.period_containing(cal.QUARTER, today, cutoff).code
     period = ReportingPeriod.objects.get(kind=cal.QUARTER, cutoff=cutoff, code=code)
 
-    def person(username: str, agency: Any, role: str, name: str) -> tuple[Any, str]:
+    def person(username: str, agency: Any, role: str, name: str, password: str = "") -> tuple[Any, str]:
         user = User(username=username, agency=agency, role=role, full_name=name)
-        user.set_unusable_password()
+        if password:
+            # hashed for the site's settings: the world may be built under the tests', whose fast
+            # hasher the site does not know
+            hasher = Argon2PasswordHasher()
+            user.password = hasher.encode(password, hasher.salt())
+        else:
+            user.set_unusable_password()
         user.save()
         return user, create_token(user, "drill")[1]
 
@@ -92,7 +101,9 @@ def build(n: int, precreated: int) -> dict[str, Any]:
         program = ActionProgram.objects.create(
             resolution=resolution, agency=province, title="Chương trình hành động diễn tập", status="issued"
         )
-        acceptor, acceptor_token = person("drill.tinh", province, Role.FOCAL_OFFICER, "Cán bộ đầu mối tỉnh")
+        acceptor, acceptor_token = person(
+            "drill.tinh", province, Role.FOCAL_OFFICER, "Cán bộ đầu mối tỉnh", ACCEPTOR_PASSWORD
+        )
         subjects = []
         for i in range(1, n + 1):
             party = Agency.objects.add_child(
@@ -362,6 +373,12 @@ def call(
     except ValueError:
         data = {"raw": text[:300].decode(errors="replace")}
     return Answer(resp.status, data)
+
+
+def confirm(port: int, token: str, password: str = ACCEPTOR_PASSWORD) -> Answer:
+    """Confirm it is the holder of ``token`` (POST /auth/confirm): its sensitive requests (accepting,
+    reopening) are then allowed for RESMON_REAUTH_MINUTES (15 by default)."""
+    return call(port, "POST", "/auth/confirm", token, {"password": password})
 
 
 def main() -> None:

@@ -58,13 +58,20 @@ def _rate_limit_counters():
 
 @pytest.fixture
 def bearer(world):
-    """A client factory: bearer("hni_officer") -> a Client that sends that user's API token."""
+    """A client factory: bearer("hni_officer") -> a Client that sends that user's API token;
+    ``confirmed=True``: the token has confirmed it is its holder (POST /api/v1/auth/confirm), as a
+    sensitive operation (accepting, reopening, account administration...) needs."""
     from django.test import Client
 
     from resmon.accounts.tokens import create_token
+    from tests.signin import confirm_api
 
-    def make(username: str) -> Client:
+    def make(username: str, *, confirmed: bool = False) -> Client:
         _token, raw = create_token(world.users[username], "test")
-        return Client(headers={"Authorization": f"Bearer {raw}"})
+        client = Client(headers={"Authorization": f"Bearer {raw}"})
+        if confirmed:
+            response = confirm_api(client, world.users[username])
+            assert response.status_code == 200, response.content
+        return client
 
     return make

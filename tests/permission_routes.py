@@ -174,6 +174,8 @@ ROUTES: dict[str, Route] = {
     "api:issue_token": Route(
         PUBLIC, method="POST", data={"username": "nobody", "password": "wrong"}, ok=(401, 429)
     ),
+    # "confirm it is you" (tests/accounts/test_api_confirm.py): without the password, a 400 for everyone
+    "api:confirm_identity": Route(API, method="POST", data={}, ok=(400,)),
     "api:me": Route(API),
     "api:list_users": Route(API, admin=True, lists=("user",)),
     # a well-formed body naming no agency: administrators get the validation error, others a refusal

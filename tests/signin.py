@@ -6,7 +6,10 @@ requires one.
 * ``code_for(user)``: the code the authenticator shows now (the browser tests' ``sign_in`` types it);
 * ``verify_session(client, user)``: what tests/conftest.py does after every ``client.force_login``
   (and ``client.login``): a session of an account that needs the code step is marked as having
-  passed it, with ``django_otp.login`` and a real device, never with a setting in production code.
+  passed it, with ``django_otp.login`` and a real device, never with a setting in production code;
+* ``confirm_api(client, user)``: "confirm it is you" over the API (POST /api/v1/auth/confirm) for
+  the client's token or session, before a sensitive operation (the ``bearer`` fixture's
+  ``confirmed=True`` does it).
 """
 
 from __future__ import annotations
@@ -85,3 +88,12 @@ def verify_session(client: Any, user: Any) -> None:
     django_otp.login(request, device)
     session[signin.SECOND_FACTOR] = services_otp.Method.TOTP
     session.save()
+
+
+def confirm_api(client: Any, user: Any, password: str = PASSWORD) -> Any:
+    """POST /api/v1/auth/confirm with the password, and the current code when the account has
+    two-factor sign-in on; returns the response (200 when confirmed)."""
+    body = {"password": password}
+    if services_otp.is_enrolled(user):
+        body["code"] = code_for(user)
+    return client.post("/api/v1/auth/confirm", body, content_type="application/json")

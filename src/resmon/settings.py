@@ -202,6 +202,11 @@ RESMON_2FA_REQUIRED_ROLES = [
 ]
 RESMON_REAUTH_MINUTES = int(os.environ.get("RESMON_REAUTH_MINUTES", "15"))
 OTP_TOTP_ISSUER = "Resmon"
+# Each user's sign-in history keeps RESMON_SIGNIN_HISTORY_DAYS days: the daily run's
+# `prune_sign_in_history` removes older lines (the audit log keeps its own rows, never removed).
+RESMON_SIGNIN_HISTORY_DAYS = int(os.environ.get("RESMON_SIGNIN_HISTORY_DAYS", "400"))
+if RESMON_SIGNIN_HISTORY_DAYS < 1:
+    raise ImproperlyConfigured("RESMON_SIGNIN_HISTORY_DAYS must be a number of days, at least 1.")
 
 # Sessions: expire after 8 hours and when the browser closes; cookies secure in production.
 # SESSION_COOKIE_AGE is also the absolute limit of a sign-in, enforced on the server
@@ -288,7 +293,14 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # The daily run (`manage.py run_daily --loop`, the Procfile's scheduler): these management
 # commands in this order, once a day at DAILY_RUN_AT (Asia/Ho_Chi_Minh, HH:MM).
 DAILY_RUN_AT = os.environ.get("RESMON_DAILY_RUN_AT", "05:30")
-DAILY_JOBS = ["forecast", "run_alerts", "send_reminders", "generate_period_documents", "send_digests"]
+DAILY_JOBS = [
+    "forecast",
+    "run_alerts",
+    "send_reminders",
+    "generate_period_documents",
+    "send_digests",
+    "prune_sign_in_history",
+]
 
 # Reminders (đôn đốc; the `send_reminders` job): the lead agency of a task, the recipients of a
 # directive and an agency owing a period report are reminded these many days before the due date

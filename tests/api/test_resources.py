@@ -275,7 +275,7 @@ def _new_user(world, **kw):
 
 
 def test_create_user_returns_temporary_password_once_and_audits(world, bearer):
-    response = bearer("hni_admin").post(
+    response = bearer("hni_admin", confirmed=True).post(
         "/api/v1/users", data=_new_user(world), content_type="application/json"
     )
     assert response.status_code == 201, response.content
@@ -297,7 +297,7 @@ def test_create_user_refused_for_non_administrators(world, bearer, who):
 
 
 def test_create_user_outside_subtree_or_as_system_admin_refused(world, bearer):
-    admin = bearer("hni_admin")
+    admin = bearer("hni_admin", confirmed=True)
     outside = admin.post(
         "/api/v1/users", data=_new_user(world, agency=world.hcm.pk), content_type="application/json"
     )
@@ -323,7 +323,7 @@ def test_create_user_outside_subtree_or_as_system_admin_refused(world, bearer):
 )
 def test_create_user_bad_input_refused_and_nothing_saved(world, bearer, change, field):
     before = User.objects.count()
-    response = bearer("hni_admin").post(
+    response = bearer("hni_admin", confirmed=True).post(
         "/api/v1/users", data=_new_user(world, **change), content_type="application/json"
     )
     body = assert_problem(response, 400)
@@ -339,7 +339,7 @@ def test_create_user_invalid_json_body(world, bearer):
 
 def test_deactivate_user(world, bearer):
     target = world.users["xa_officer"]
-    admin = bearer("hni_admin")
+    admin = bearer("hni_admin", confirmed=True)
     url = f"/api/v1/users/{target.pk}/deactivate"
     no_reason = admin.post(url, data=json.dumps({"reason": ""}), content_type="application/json")
     assert "reason" in assert_problem(no_reason, 400)["errors"]

@@ -191,8 +191,8 @@ def test_every_workflow_action(rworld, bearer):
     w = rworld
     report = create(w)
     leaf = w.tasks["hni_xa"]
-    officer, head = bearer("xa_ubnd_officer"), bearer("xa_ubnd_leader")
-    accepting = bearer("hni_leader")
+    officer, head = bearer("xa_ubnd_officer"), bearer("xa_ubnd_leader", confirmed=True)
+    accepting = bearer("hni_leader", confirmed=True)  # accepting and reopening: "confirm it is you"
     base = f"/api/v1/reports/{report.pk}"
 
     # an incomplete report (a leaf line without its percent) cannot go to the head

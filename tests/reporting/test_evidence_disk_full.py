@@ -18,6 +18,7 @@ from tests.core.disk_full import files_under, fill_up
 from tests.reporting.evidence_samples import pdf_bytes, upload
 from tests.reporting.page_helpers import client_for
 from tests.reporting.reports_helpers import create, fresh
+from tests.security.fuzzing import documented_failures
 
 pytestmark = pytest.mark.django_db
 PROBLEM = "application/problem+json"
@@ -83,6 +84,7 @@ def test_the_api_answers_507_with_the_message(rworld, bearer, media, monkeypatch
     assert response["Content-Type"].startswith(PROBLEM)
     body = response.json()
     assert body["code"] == "storage_full" and body["detail"] == str(STORAGE_FULL_MESSAGE)
+    assert documented_failures("post", "/api/v1/reports/{report_id}/lines/{task_id}/evidence", response) == []
     nothing_changed(report, report.version)
     assert files_under(media) == []
 
@@ -124,6 +126,7 @@ def test_a_write_the_database_cannot_make_is_a_507_not_a_500(rworld, bearer, mon
     )
     assert response.status_code == 507, response.content
     assert response.json()["code"] == "storage_full"
+    assert documented_failures("patch", "/api/v1/reports/{report_id}", response) == []
     page = client_for(w, "xa_ubnd_officer").post(
         reverse("reporting:act", args=[report.pk]), {"action": "submit", "version": report.version}
     )

@@ -15,7 +15,7 @@ REASON = "Số liệu tỷ lệ hoàn thành chưa khớp với biên bản ki�
 
 def test_a_reopen_sent_twice_with_the_same_key_is_done_once(rworld, bearer):
     report = svc.accept_report(rworld.users["hni_leader"], sent(rworld))
-    client = bearer("hni_leader")
+    client = bearer("hni_leader", confirmed=True)
 
     def reopen(key: str):
         return client.post(

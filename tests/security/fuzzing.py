@@ -12,6 +12,7 @@ counted, not just the first.
 from __future__ import annotations
 
 import logging
+import re
 import time
 import traceback
 from collections.abc import Iterable, Iterator
@@ -217,6 +218,40 @@ def _keep_the_test_connection() -> Iterator[None]:
     finally:
         signals.request_started.connect(close_old_connections)
         signals.request_finished.connect(close_old_connections)
+
+
+def documented_failures(method: str, path: str, response: Any) -> list[str]:
+    """How a Django test client's ``response`` to ``method path`` (a path of the schema, e.g.
+    ``/api/v1/reports/{report_id}``) breaks the OpenAPI schema, by the fuzzer's checks: its status
+    is not declared, or its content type or body is not the declared one. A 5xx the schema declares
+    (507, a full disk) is no failure here. Empty when it conforms."""
+    import requests
+    from django.core.handlers.wsgi import WSGIHandler
+    from schemathesis import Response
+    from schemathesis.checks import not_a_server_error
+
+    with _keep_the_test_connection():
+        operation = load_schema(WSGIHandler())[path][method]
+    sent = response.request["PATH_INFO"]
+    pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(path))
+    matched = re.fullmatch(pattern, sent)
+    assert matched, f"{sent} is not a path of {path}"
+    request = requests.Request(method=method.upper(), url=f"http://testserver{sent}").prepare()
+    answer = Response(
+        status_code=response.status_code,
+        headers={name.lower(): [value] for name, value in response.headers.items()},
+        content=response.content,
+        request=request,
+        elapsed=0.0,
+        verify=False,
+    )
+    checks = [check for check in _checks() if check is not not_a_server_error]
+    try:
+        operation.Case(path_parameters=matched.groupdict()).validate_response(answer, checks=checks)
+    except (AssertionError, BaseExceptionGroup) as exc:
+        failures = getattr(exc, "exceptions", None) or [exc]
+        return [f"{getattr(f, 'title', '')}: {getattr(f, 'message', '') or f}" for f in failures]
+    return []
 
 
 def fuzz_api(app: Any, token: str, examples: int, only: str = "") -> Summary:

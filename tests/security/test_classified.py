@@ -227,8 +227,15 @@ def test_directive_text_is_refused(world):
     add_people(world)
     with time_machine.travel(D_TODAY, tick=False), pytest.raises(ValidationFailed) as info:
         issue(world, text="TUYỆT MẬT\nĐề nghị UBND xã khẩn trương hoàn thành nhiệm vụ.")
-    refused(info, "text")
+    refused(info, "text", code="classified")
     assert not Directive.objects.exists()
+
+
+def test_a_form_that_collects_its_errors_answers_classified_when_a_mark_is_the_only_fault():
+    mark, file = str(classified.TEXT_MESSAGE), str(classified.FILE_MESSAGE)
+    assert classified.code_of({"text": [mark], "file": [file]}) == classified.CODE
+    assert classified.code_of({"text": [mark], "due_date": ["Give the date."]}) is None
+    assert classified.code_of({}) is None
 
 
 def test_a_proposal_is_refused(rworld):

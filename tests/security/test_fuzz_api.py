@@ -10,9 +10,11 @@ import os
 
 import pytest
 import time_machine
+from django.test import Client
 
 from tests.reporting.helpers import TODAY, make_periods
 from tests.security.fuzzing import fuzz_api
+from tests.signin import confirm_api
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
@@ -47,7 +49,11 @@ def test_fuzz_every_operation(world, settings, tmp_path):
     settings.RATELIMIT_ENABLE = False  # the limits have their own tests; here every request reaches its view
     with time_machine.travel(TODAY, tick=False):
         populate(world)
-        _token, raw = create_token(world.users[os.environ.get("FUZZ_USER", "sysadmin")], "fuzz")
+        user = world.users[os.environ.get("FUZZ_USER", "sysadmin")]
+        _token, raw = create_token(user, "fuzz")
+        # confirmed (time stands still), so the sensitive operations are fuzzed past "confirm it is you"
+        confirmed = confirm_api(Client(headers={"Authorization": f"Bearer {raw}"}), user)
+        assert confirmed.status_code == 200, confirmed.content
         summary = fuzz_api(application, raw, EXAMPLES, only=os.environ.get("FUZZ_ONLY", ""))
     print("\n" + summary.table())
     if os.environ.get("FUZZ_REPORT"):

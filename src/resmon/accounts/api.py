@@ -1,4 +1,5 @@
-"""API of accounts: token issue, the caller's own profile (/me) and account administration."""
+"""API of accounts: token issue, "confirm it is you", the caller's own profile (/me) and account
+administration."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, logout
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from resmon.agencies.api import AgencyRef, agency_ref, visible_parent
 from resmon.agencies.models import Agency
@@ -18,7 +19,7 @@ from resmon.core.access import Role
 from resmon.core.apikit import Id, PageQuery, PathId, Problem, clean_text, paginate, parse_choice
 from resmon.core.errors import DomainError, NotFound, PermissionRefused, ValidationFailed
 
-from . import selectors, services, services_otp, tokens
+from . import reauth, selectors, services, services_otp, tokens
 from .models import User
 
 router = Router(tags=["accounts"])
@@ -93,7 +94,7 @@ def issue_token(request, body: TokenIn):
     _second_factor(request, user, body.otp)
     expires = clock.now() + dt.timedelta(days=TOKEN_TTL_DAYS)
     name = _("API sign-in %(when)s") % {"when": clock.now().strftime("%d/%m/%Y %H:%M")}
-    token, raw = tokens.create_token(user, name, expires_at=expires)
+    token, raw = tokens.create_token(user, name, expires_at=expires, confirmed=True)
     return {"token": raw, "token_type": "Bearer", "expires_at": token.expires_at}
 
 
@@ -118,6 +119,60 @@ def _second_factor(request, user: User, otp: str) -> None:
             _("Your role requires two-factor sign-in: sign in on the web once to set it up, then ask again."),
             code="two_factor_setup_required",
         )
+
+
+# --- confirm it is you -------------------------------------------------------------------------
+
+
+class ConfirmIn(Schema):
+    password: str = ""
+    code: str = Field(
+        "", description="When two-factor sign-in is on: the authenticator's 6 digits, or a recovery code"
+    )
+
+
+class ConfirmOut(Schema):
+    confirmed_until: dt.datetime
+    via: str = Field(..., description="token or session: what was confirmed")
+
+
+@router.post(
+    "/auth/confirm",
+    response={200: ConfirmOut, 400: Problem, 429: Problem},
+    summary="Confirm it is you (the password, and the one-time code) before a sensitive operation",
+    description=(
+        "Accepting or reopening a report, account administration and the exports of a whole province "
+        "or the nation answer 403 `confirmation_required` when the bearer token (or the session) has "
+        "not confirmed within RESMON_REAUTH_MINUTES (15 by default). A token from POST /auth/token and "
+        "a session that has just signed in count as confirmed. Wrong passwords and codes count towards "
+        "the account's lockout (429; a session is then signed out)."
+    ),
+)
+def confirm_identity(request, body: ConfirmIn):
+    user = request.auth
+    token = getattr(request, "api_token", None)
+    enrolled = services_otp.is_enrolled(user)
+    missing = {}
+    if not body.password:
+        missing["password"] = [_("Enter your password.")]
+    if enrolled and not body.code.strip():
+        missing["code"] = [
+            _("This account uses two-factor sign-in: send the code of the authenticator app as code.")
+        ]
+    if missing:
+        raise ValidationFailed(" ".join(m for msgs in missing.values() for m in msgs), errors=missing)
+    check = reauth.check_identity(request, user, body.password, body.code if enrolled else None)
+    if check.outcome == reauth.LOCKED:
+        request.axes_locked_out = False  # answered here as problem+json
+        if token is None:
+            logout(request)
+            raise LockedOut(_("%(locked)s You have been signed out.") % {"locked": _locked_message()})
+        raise LockedOut(_locked_message())
+    if check.outcome == reauth.INVALID:
+        [(name, message)] = check.errors.items()
+        raise ValidationFailed(message, field=name, code=f"wrong_{name}")
+    until = reauth.confirmed(request, user, check.device, token)
+    return {"confirmed_until": until, "via": "token" if token is not None else "session"}
 
 
 # --- /me -----------------------------------------------------------------------------------
@@ -272,11 +327,13 @@ def get_user(request, user_id: PathId):
     "/users",
     response={201: UserCreatedOut, 400: Problem, 403: Problem},
     summary="Create an account (the temporary password is returned once)",
+    openapi_extra=reauth.documented(),
 )
 def create_user(request, body: UserIn):
     actor = request.auth
     if not selectors.may_administer(actor):
         raise PermissionRefused(_("Only agency administrators and system administrators manage accounts."))
+    reauth.require_confirmation(request)
     try:
         agency = agencies_visible(actor, include_inactive=True).get(pk=body.agency)
     except Agency.DoesNotExist:
@@ -300,7 +357,9 @@ def create_user(request, body: UserIn):
     "/users/{user_id}/deactivate",
     response={200: UserOut, 400: Problem, 403: Problem, 404: Problem},
     summary="Deactivate an account (a reason is required)",
+    openapi_extra=reauth.documented(),
 )
 def deactivate_user(request, user_id: PathId, body: DeactivateIn):
     target = _administered_user(request.auth, user_id)
+    reauth.require_confirmation(request)
     return serialize_user(services.deactivate_user(request.auth, target, body.reason))

@@ -107,6 +107,9 @@ class ApiToken(TimeStamped):
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    # the last "confirm it is you" (POST /api/v1/auth/confirm, or the sign-in that issued the token):
+    # sensitive operations need it within RESMON_REAUTH_MINUTES (accounts.reauth)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
 
     scope_paths = ("user__agency__path",)
 
@@ -144,7 +147,10 @@ class SignInEvent(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["user", "-at"], name="accounts_signin_user_at")]
+        indexes = [
+            models.Index(fields=["user", "-at"], name="accounts_signin_user_at"),
+            models.Index(fields=["at"], name="accounts_signin_at"),  # the daily pruning
+        ]
         verbose_name = _("sign-in event")
         verbose_name_plural = _("sign-in events")
 

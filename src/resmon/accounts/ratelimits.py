@@ -2,8 +2,8 @@
 exports and downloads. One middleware checks them all, by route name, before the view runs.
 
 * sign-in POSTs per client address (RESMON_RATE_SIGN_IN): the password, the second factor's code
-  and the password confirmation, on top of django-axes' lockout of one username from one address
-  after repeated failures;
+  and the password confirmation (the page and POST /api/v1/auth/confirm), on top of django-axes'
+  lockout of one username from one address after repeated failures;
 * API tokens: POST /api/v1/auth/token per address, the tokens page's creations per user
   (RESMON_RATE_TOKENS);
 * exports and downloads (documents, Excel files, evidence, stored documents) per user, whether the
@@ -71,7 +71,9 @@ class Limit:
     applies: Callable[[HttpRequest], bool] = lambda request: True
 
 
-SIGN_IN_ROUTES = frozenset({"accounts:login", "accounts:login_code", "accounts:confirm"})
+SIGN_IN_ROUTES = frozenset(
+    {"accounts:login", "accounts:login_code", "accounts:confirm", "api:confirm_identity"}
+)
 
 
 def _creates_token(request: HttpRequest) -> bool:

@@ -14,30 +14,44 @@ One decorator, :func:`reauth_required`, on the views of those actions:
   form was on, where the user sends it again.
 
 Wrong passwords and codes count towards the lockout; a lockout ends the session.
+
+The API asks too: the sensitive operations call :func:`require_confirmation`, which answers 403
+problem+json "confirmation_required" unless the session or the bearer token confirmed within
+RESMON_REAUTH_MINUTES; ``POST /api/v1/auth/confirm`` (accounts.api) confirms with the same checks.
+Every confirmation is audited ("accounts.identity_confirmed").
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import django_otp
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, logout
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 
-from resmon.core.errors import ValidationFailed
+from resmon.audit.services import record
+from resmon.core import clock
+from resmon.core.apikit import PROBLEM_CONTENT_TYPE
+from resmon.core.errors import DomainError, ValidationFailed
 
-from . import services_otp, signin
+from . import services_otp, signin, tokens
 from .forms import ConfirmForm
+from .models import ApiToken
 
 PREFIX = "reauth"
 OK, INVALID, LOCKED = "ok", "invalid", "locked"
+CONFIRM_PATH = "/api/v1/auth/confirm"
 
 
 def safe_url(request: HttpRequest, url: str | None, default: str = "") -> str:
@@ -55,31 +69,71 @@ def confirm_form(request: HttpRequest, data: Any = None) -> ConfirmForm:
     return ConfirmForm(data, with_code=services_otp.is_enrolled(request.user))
 
 
+@dataclass
+class Check:
+    """What :func:`check_identity` found: OK (with the device that accepted the code, if any),
+    INVALID (a message per field: password, code) or LOCKED (too many failures)."""
+
+    outcome: str
+    errors: dict[str, str] = field(default_factory=dict)
+    device: Any = None
+
+
+def check_identity(request: HttpRequest, user: Any, password: str, code: str | None) -> Check:
+    """Check the password of ``user`` and, unless ``code`` is None (two-factor sign-in off), the
+    one-time code. Wrong ones count towards the lockout, as at the sign-in."""
+    if authenticate(request, username=user.get_username(), password=password) is None:
+        if getattr(request, "axes_locked_out", False):
+            return Check(LOCKED)
+        return Check(INVALID, {"password": _("The password is not correct.")})
+    if code is None:
+        return Check(OK)
+    if services_otp.is_locked(request, user):
+        return Check(LOCKED)
+    try:
+        device = services_otp.check_code(user, code)
+    except ValidationFailed as exc:
+        if services_otp.count_failure(request, user):
+            return Check(LOCKED)
+        return Check(INVALID, {"code": str(exc.message)})
+    return Check(OK, device=device)
+
+
+def confirmed(
+    request: HttpRequest, user: Any, device: Any = None, token: ApiToken | None = None
+) -> dt.datetime:
+    """The session (or the API ``token``) is confirmed from now, and the audit log says so; returns
+    until when the confirmation holds."""
+    via = "token" if token is not None else "session"
+    with transaction.atomic():
+        at = tokens.mark_confirmed(token) if token is not None else clock.now()
+        record(
+            user,
+            "accounts.identity_confirmed",
+            user,
+            after={"via": via, "method": services_otp.method_of(device)}
+            | ({"token": token.prefix} if token is not None else {}),
+            agency_path=user.agency.path if getattr(user, "agency_id", None) else "",
+        )
+    if token is None:
+        if device is not None:
+            django_otp.login(request, device)
+        signin.mark_confirmed(request)
+    return at + dt.timedelta(minutes=settings.RESMON_REAUTH_MINUTES)
+
+
 def confirm_identity(request: HttpRequest, form: ConfirmForm) -> str:
     """Check the password (and code) typed in ``form`` for the signed-in user: OK (the session is
     confirmed from now), INVALID (the errors are on the form) or LOCKED (too many failures)."""
-    user = request.user
     if not form.is_valid():
         return INVALID
-    password = form.cleaned_data["password"]
-    if authenticate(request, username=user.get_username(), password=password) is None:
-        if getattr(request, "axes_locked_out", False):
-            return LOCKED
-        form.add_error("password", _("The password is not correct."))
-        return INVALID
-    if "code" in form.fields:
-        if services_otp.is_locked(request, user):
-            return LOCKED
-        try:
-            device = services_otp.check_code(user, form.cleaned_data["code"])
-        except ValidationFailed as exc:
-            if services_otp.count_failure(request, user):
-                return LOCKED
-            form.add_error("code", str(exc.message))
-            return INVALID
-        django_otp.login(request, device)
-    signin.mark_confirmed(request)
-    return OK
+    code = form.cleaned_data["code"] if "code" in form.fields else None
+    check = check_identity(request, request.user, form.cleaned_data["password"], code)
+    for name, message in check.errors.items():
+        form.add_error(name, message)
+    if check.outcome == OK:
+        confirmed(request, request.user, check.device)
+    return check.outcome
 
 
 def locked_out_of_session(request: HttpRequest) -> HttpResponse:
@@ -152,3 +206,50 @@ def reauth_required(
 def posting(request: HttpRequest) -> bool:
     """``when=posting``: only the writes of a page that is also read."""
     return request.method == "POST"
+
+
+# --- the API -------------------------------------------------------------------------------------
+
+
+class ConfirmationRequired(DomainError):
+    status = 403
+    code = "confirmation_required"
+
+
+def confirmed_recently(request: HttpRequest) -> bool:
+    """Has the caller (the bearer token it sent, else its session) confirmed within
+    RESMON_REAUTH_MINUTES? A session that has just signed in has."""
+    token = getattr(request, "api_token", None)
+    return tokens.confirmed_recently(token) if token is not None else signin.confirmed_recently(request)
+
+
+def require_confirmation(request: HttpRequest) -> None:
+    """Called by a sensitive API operation (the pages' set) once its object is found (outside the
+    scope it stays a 404): nothing is done, and the answer is 403 "confirmation_required", until
+    the caller has confirmed it is them."""
+    if not confirmed_recently(request):
+        raise ConfirmationRequired(
+            _(
+                "Confirm it is you first: send your password (and the code of your authenticator "
+                "app when two-factor sign-in is on) to POST %(path)s, then send this request again. "
+                "A confirmation holds for %(minutes)s minutes."
+            )
+            % {"path": CONFIRM_PATH, "minutes": settings.RESMON_REAUTH_MINUTES}
+        )
+
+
+def documented(openapi_extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``openapi_extra`` of a sensitive operation (merged with ``openapi_extra``): its 403 also
+    means "confirm it is you first"."""
+    extra = dict(openapi_extra or {})
+    extra["responses"] = {
+        **extra.get("responses", {}),
+        403: {
+            "description": (
+                "Permission refused, or code confirmation_required: the session or token has not "
+                f"confirmed it is its holder within RESMON_REAUTH_MINUTES; POST {CONFIRM_PATH} first"
+            ),
+            "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        },
+    }
+    return extra

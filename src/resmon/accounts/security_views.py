@@ -4,6 +4,7 @@ the recovery codes are shown once, in the response that made them (never stored 
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -109,5 +110,9 @@ def sign_in_history(request: HttpRequest) -> HttpResponse:
     for event in events:
         event.browser = selectors.browser_label(event.user_agent)  # type: ignore[attr-defined]
     page = Paginator(events, HISTORY_PER_PAGE).get_page(request.GET.get("page"))
-    context = {"page": page, "limit": selectors.SIGN_IN_HISTORY_LIMIT}
+    context = {
+        "page": page,
+        "limit": selectors.SIGN_IN_HISTORY_LIMIT,
+        "kept_days": settings.RESMON_SIGNIN_HISTORY_DAYS,
+    }
     return render(request, "accounts/sign_in_history.html", context)

@@ -1,5 +1,6 @@
 """Two-factor sign-in (django-otp): enrolling an authenticator app (TOTP), recovery codes, checking
-a one-time code, turning it off, an administrator's reset, and the sign-in history.
+a one-time code, turning it off, an administrator's reset, and the sign-in history (kept
+RESMON_SIGNIN_HISTORY_DAYS days: :func:`prune_history`).
 
 Every write here records its audit row in the same transaction. A wrong code is counted by
 django-axes exactly like a wrong password (:func:`count_failure` sends Django's
@@ -12,6 +13,7 @@ the SECRET_KEY: rotating the key makes the unused codes worthless, see docs/deci
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Any
 
@@ -32,6 +34,7 @@ from resmon.core.errors import PermissionRefused, ValidationFailed
 from .models import SignInEvent, User
 
 RECOVERY_CODES = 10
+PRUNE_BATCH = 5000  # history lines removed by one query
 CODE_STEP = "code"  # credentials["step"] of a failure at a one-time-code step
 PASSWORD_STEP = "password"
 DEVICE_NAME = "authenticator"
@@ -158,6 +161,28 @@ def is_locked(request: Any, user: Any) -> bool:
     from axes.handlers.proxy import AxesProxyHandler
 
     return AxesProxyHandler.is_locked(request, {"username": user.get_username()})
+
+
+def history_cutoff(days: int | None = None) -> dt.datetime:
+    """The oldest moment the history keeps: ``days`` (RESMON_SIGNIN_HISTORY_DAYS) ago."""
+    days = settings.RESMON_SIGNIN_HISTORY_DAYS if days is None else days
+    return clock.now() - dt.timedelta(days=days)
+
+
+def prune_history(days: int | None = None, batch: int = PRUNE_BATCH) -> int:
+    """Remove every user's sign-in history lines older than :func:`history_cutoff`, ``batch`` rows
+    at a time, one DELETE a batch (each its own short transaction: the table may be large); returns
+    how many were removed. The audit rows of sign-ins and lockouts stay: the audit log is never
+    pruned. The daily run calls it (``manage.py prune_sign_in_history``) and records the count in
+    its own audit row."""
+    cutoff = history_cutoff(days)
+    removed = 0
+    while True:
+        oldest = SignInEvent.objects.filter(at__lt=cutoff).order_by().values("pk")[:batch]
+        count, _by_model = SignInEvent.objects.filter(pk__in=oldest).order_by().delete()
+        removed += count
+        if count < batch:
+            return removed
 
 
 # --- codes -----------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import datetime as dt
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import caches
 from django.db import transaction
 from django.db.models import QuerySet
@@ -44,8 +45,12 @@ def _audit_view(token: ApiToken) -> dict[str, Any]:
     }
 
 
-def create_token(user: Any, name: str, expires_at: dt.datetime | None = None) -> tuple[ApiToken, str]:
-    """A new token for ``user``; returns the stored token and the raw secret (shown once)."""
+def create_token(
+    user: Any, name: str, expires_at: dt.datetime | None = None, *, confirmed: bool = False
+) -> tuple[ApiToken, str]:
+    """A new token for ``user``; returns the stored token and the raw secret (shown once).
+    ``confirmed``: issued for the password (and code) typed just now (POST /api/v1/auth/token), which
+    counts as "confirm it is you" like a sign-in does (accounts.reauth)."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         raise PermissionRefused(_("Sign in with an active account to create an API token."))
     name = (name or "").strip()
@@ -68,6 +73,7 @@ def create_token(user: Any, name: str, expires_at: dt.datetime | None = None) ->
             prefix=raw[:8],
             key_hash=hash_token(raw),
             expires_at=expires_at,
+            confirmed_at=clock.now() if confirmed else None,
         )
         record(
             user,
@@ -104,12 +110,13 @@ def revoke_token(user: Any, token_id: Any) -> ApiToken:
     return token
 
 
-def authenticate_token(raw: str | None) -> User | None:
-    """The active user a raw token belongs to, or None (unknown, revoked or expired).
+def token_for(raw: str | None) -> ApiToken | None:
+    """The token of a raw secret, with its active user, or None (unknown, revoked or expired).
 
     The token with its user, agency and scope is kept per process while no write has happened
-    since: the audit head is in the key, and revoking a token, deactivating a user or changing a
-    grant are audited writes. A client calling again and again costs one small query, not four."""
+    since: the audit head is in the key, and revoking a token, confirming it (accounts.reauth),
+    deactivating a user or changing a grant are audited writes. A client calling again and again
+    costs one small query, not four."""
     if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
     key_hash = hash_token(raw)
@@ -131,7 +138,28 @@ def authenticate_token(raw: str | None) -> User | None:
         token.last_used_at, keep = now, True
     if keep:
         store.set(name, token, KEEP_SECONDS)
-    return token.user
+    return token
+
+
+def authenticate_token(raw: str | None) -> User | None:
+    """The active user a raw token belongs to, or None (see :func:`token_for`)."""
+    token = token_for(raw)
+    return token.user if token is not None else None
+
+
+def mark_confirmed(token: ApiToken) -> dt.datetime:
+    """Its holder has just confirmed it is them: the token may make sensitive requests for
+    RESMON_REAUTH_MINUTES. Called inside the transaction that records the confirmation, whose
+    audit row moves the audit head, so no process goes on with the unconfirmed token it cached."""
+    now = clock.now()
+    ApiToken.objects.filter(pk=token.pk).update(confirmed_at=now)
+    token.confirmed_at = now
+    return now
+
+
+def confirmed_recently(token: ApiToken) -> bool:
+    at = token.confirmed_at
+    return at is not None and clock.now() - at <= dt.timedelta(minutes=settings.RESMON_REAUTH_MINUTES)
 
 
 def list_tokens(user: Any) -> QuerySet[ApiToken]:

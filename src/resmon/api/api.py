@@ -43,13 +43,16 @@ UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 class BearerToken(HttpBearer):
-    """A personal API token (see accounts.tokens)."""
+    """A personal API token (see accounts.tokens); the request keeps it as ``api_token`` (whether it
+    has confirmed it is its holder: accounts.reauth)."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = tokens.authenticate_token(token)
-        if user is None:
+        found = tokens.token_for(token)
+        if found is None:
             request._resmon_bad_token = True  # type: ignore[attr-defined]
-        return user
+            return None
+        request.api_token = found  # type: ignore[attr-defined]
+        return found.user
 
 
 class BrowserSession(APIKeyCookie):
@@ -109,7 +112,10 @@ api = ResmonAPI(
         "Monitoring the implementation of Politburo resolutions. Authenticate with a personal token "
         "(POST /api/v1/auth/token, or the API tokens page) sent as `Authorization: Bearer <token>`. "
         'Lists answer {"count": N, "items": [...]} and take ?limit= (at most 500) and ?offset=. '
-        "Errors are application/problem+json."
+        "Errors are application/problem+json. Sensitive operations (accepting or reopening a report, "
+        "account administration, exports of a whole province or the nation) answer 403 "
+        "`confirmation_required` until POST /api/v1/auth/confirm (the password, and the one-time code) "
+        "has confirmed the token or session within the last 15 minutes (RESMON_REAUTH_MINUTES)."
     ),
     urls_namespace="api",
     auth=[BearerToken(), BrowserSession()],

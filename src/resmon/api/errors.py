@@ -4,6 +4,7 @@ message; bad input is a 4xx, never a 500."""
 from __future__ import annotations
 
 import logging
+from http.client import responses as responses_phrases
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -85,9 +86,10 @@ def validation_problem(exc: ValidationError) -> HttpResponse:
     return problem_response(400, "validation_failed", title_for(400), detail, errors)
 
 
-# The errors any operation may answer (all problem+json); writes may also conflict, uploads be too big.
+# The errors any operation may answer (all problem+json); writes may also conflict or meet a full
+# disk (the database's, or the files' where they store one: resmon.core.storage), uploads be too big.
 ERROR_STATUSES = (400, 401, 403, 404, 429)
-WRITE_ERROR_STATUSES = (409,)
+WRITE_ERROR_STATUSES = (409, 507)
 UPLOAD_ERROR_STATUSES = (413,)
 _ENGLISH_TITLES = {
     400: "The request is not valid",
@@ -97,6 +99,7 @@ _ENGLISH_TITLES = {
     409: "Conflict: a stale version, a duplicate or a state that does not allow it",
     413: "The file is too large",
     429: "Too many requests: wait and try again",
+    507: "Insufficient storage: the server's disk is full, nothing was saved",
 }
 
 
@@ -109,7 +112,11 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
     components.setdefault("Problem", Problem.model_json_schema(ref_template="#/components/schemas/{model}"))
     for item in schema.get("paths", {}).values():
         for method, operation in item.items():
-            responses = operation.setdefault("responses", {})
+            # ninja keys the statuses it declares by number, openapi_extra and this function by text:
+            # one key each, or the JSON would name a status twice (and a client keep either)
+            responses = operation["responses"] = {
+                str(k): v for k, v in operation.get("responses", {}).items()
+            }
             for response in responses.values():
                 content = response.get("content") or {}
                 if content.get("application/json", {}).get("schema") == problem_ref:
@@ -120,13 +127,11 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
             if "multipart/form-data" in (operation.get("requestBody") or {}).get("content", {}):
                 statuses += UPLOAD_ERROR_STATUSES
             for status in statuses:
-                responses.setdefault(
-                    str(status),
-                    {
-                        "description": _ENGLISH_TITLES[status],
-                        "content": {PROBLEM_CONTENT_TYPE: {"schema": problem_ref}},
-                    },
+                response = responses.setdefault(
+                    str(status), {"content": {PROBLEM_CONTENT_TYPE: {"schema": problem_ref}}}
                 )
+                if response.get("description") in (None, responses_phrases.get(status)):
+                    response["description"] = _ENGLISH_TITLES[status]
     return schema
 
 

@@ -133,6 +133,13 @@ def refusal(fields: Iterable[str], message: Any = TEXT_MESSAGE) -> ValidationFai
     )
 
 
+def code_of(errors: Mapping[str, Iterable[Any]]) -> str | None:
+    """CODE when every error a form or service collected is this refusal (the client can tell it
+    from a mistake to correct), else None: the caller keeps its own code."""
+    messages = {str(message) for listed in errors.values() for message in listed}
+    return CODE if messages and messages <= {str(TEXT_MESSAGE), str(FILE_MESSAGE)} else None
+
+
 def refuse_marked(**values: Any) -> None:
     """Raise the refusal (code "classified", the message on each field) if any value is marked."""
     names = marked_fields(values)

@@ -1,6 +1,6 @@
 """The daily run: the jobs that run once a day (forecasts, alerts, reminders, the period documents,
-the e-mail digests), in order, each by its management command name (settings ``DAILY_JOBS``), so
-this low layer names them without importing the apps above it.
+the e-mail digests, pruning the sign-in history), in order, each by its management command name
+(settings ``DAILY_JOBS``), so this low layer names them without importing the apps above it.
 
 The run is recorded as one audit row ("jobs.daily_run", object id the day) with each job's outcome
 and seconds: the record the operators read, and how a restarted scheduler knows today's run is

@@ -17,7 +17,7 @@ PROBLEM = "application/problem+json"
 
 
 def test_ask_poll_download(dworld, bearer):
-    api = bearer("hni_leader")
+    api = bearer("hni_leader", confirmed=True)  # the whole province: "confirm it is you" first
     body = {
         "format": "xlsx",
         "agency": dworld.hni.pk,
@@ -80,7 +80,8 @@ def test_ask_poll_download(dworld, bearer):
     ],
 )
 def test_bad_input_is_a_400_naming_the_field(dworld, bearer, body, status, field):
-    response = bearer("hni_leader").post("/api/v1/documents", body, content_type="application/json")
+    api = bearer("hni_leader", confirmed=True)  # by default the whole province
+    response = api.post("/api/v1/documents", body, content_type="application/json")
     assert response.status_code == status, response.content
     assert response["Content-Type"].startswith(PROBLEM)
     assert field in response.json()["errors"]
@@ -102,7 +103,7 @@ def test_outside_the_scope_is_a_404(dworld, bearer):
 
 
 def test_a_second_identical_request_is_a_409_pointing_to_the_first(dworld, bearer):
-    api = bearer("hni_leader")
+    api = bearer("hni_leader", confirmed=True)
     first = api.post("/api/v1/documents", {"format": "pdf"}, content_type="application/json").json()
     response = api.post("/api/v1/documents", {"format": "pdf"}, content_type="application/json")
     assert response.status_code == 409

@@ -3,7 +3,9 @@
 POST /documents asks for one (kind "overview", a format, the overview's filters) and answers 202
 with its id and the URL to poll; GET /documents/{id} tells its status and progress; once it is
 done, GET /documents/{id}/file is the file (409 problem+json before). DELETE removes it (the
-requester or a system administrator). The scope is the pages': a document outside it is a 404."""
+requester or a system administrator). The scope is the pages': a document outside it is a 404. Asking
+for the nation or a whole province asks "confirm it is you" first (accounts.reauth: 403
+confirmation_required)."""
 
 from __future__ import annotations
 
@@ -14,12 +16,14 @@ from django.http import HttpResponse
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 
+from resmon.accounts import reauth
 from resmon.agencies import selectors as agency_selectors
 from resmon.agencies.api import AgencyRef, agency_ref
 from resmon.core.apikit import Id, PageQuery, PathId, Problem, paginate, parse_choice
 from resmon.dashboards import selectors as dashboards
 
 from ..models import StoredDocument
+from ..overview.services import whole_province_or_nation
 from ..stored import selectors
 from ..stored import services as stored
 
@@ -119,9 +123,12 @@ def document_out(d: StoredDocument) -> dict[str, Any]:
     "/documents",
     response={202: DocumentOut, 400: Problem, 404: Problem, 409: Problem},
     summary="Ask for a document made in the background (202: queued; poll its url)",
+    openapi_extra=reauth.documented(),
 )
 def request_stored_document(request, payload: DocumentIn):
     user = request.auth
+    if whole_province_or_nation(user, payload.agency):
+        reauth.require_confirmation(request)
     doc = stored.request_overview_document(
         user,
         payload.format,

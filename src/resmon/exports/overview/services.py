@@ -18,8 +18,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from resmon.agencies import selectors as agencies
+from resmon.agencies.models import AgencyKind
 from resmon.audit.services import record
-from resmon.core.errors import ValidationFailed
+from resmon.core.errors import DomainError, ValidationFailed
 from resmon.dashboards import selectors as dashboards
 from resmon.dashboards.selectors import Overview
 
@@ -40,6 +41,18 @@ MAX_CHILDREN = 5000
 
 def max_children() -> int:
     return int(getattr(settings, "RESMON_EXPORT_MAX_CHILDREN", MAX_CHILDREN))
+
+
+def whole_province_or_nation(user: Any, agency_id: Any) -> bool:
+    """Does the overview of ``agency_id`` (empty: the user's widest agency) cover the nation (the
+    root agency) or a whole province (its provincial party committee)? Exporting those, downloaded
+    or made in the background, asks "confirm it is you" first, on the pages and in the API
+    (accounts.reauth). False for an agency that is not in the scope: the export answers that."""
+    try:
+        agency = dashboards.pick_agency(user, agency_id)
+    except DomainError:
+        return False
+    return agency.is_root() or agency.kind == AgencyKind.PROVINCIAL_PARTY
 
 
 def overview_for_export(user: Any, agency_id: Any, resolution_id: Any, period_id: Any) -> Overview:

@@ -14,26 +14,21 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from resmon.accounts.reauth import reauth_required
-from resmon.agencies.models import AgencyKind
-from resmon.core.errors import DomainError, ValidationFailed
+from resmon.core.errors import ValidationFailed
 from resmon.core.views import page
-from resmon.dashboards.selectors import pick_agency
 
 from ..documents.services import DOCX, PDF, attachment
+from ..overview import services as overview_services
 from ..overview.services import XLSX, download_overview
 
 FILTERS = ("agency", "resolution", "period")
 
 
 def whole_province_or_nation(request) -> bool:
-    """Does this export (its agency filter, in the query or the form) cover the nation (the root
-    agency) or a whole province (its provincial party committee)? Those ask "confirm it is you"."""
+    """Does this export (its agency filter, in the query or the form) cover the nation or a whole
+    province? Those ask "confirm it is you"."""
     params = request.POST if request.method == "POST" else request.GET
-    try:
-        agency = pick_agency(request.user, params.get("agency", "").strip())
-    except DomainError:
-        return False  # the view answers the bad filter
-    return agency.is_root() or agency.kind == AgencyKind.PROVINCIAL_PARTY
+    return overview_services.whole_province_or_nation(request.user, params.get("agency", "").strip())
 
 
 def _download(request, fmt: str):

@@ -4,7 +4,8 @@ proposals, saving it, and every step of the review chain (officer → head → a
 Writes that a client may retry (create, submit, approve, accept, return, reopen, KPI values) take an
 ``Idempotency-Key`` header: a retry with the same key answers the first result again. Writes that
 change a report take its ``version``: a stale one is a 409 naming who changed it. A review step
-answers the report's state, version and next actions; ``GET /reports/{id}`` gives the whole report."""
+answers the report's state, version and next actions; ``GET /reports/{id}`` gives the whole report.
+Accepting and reopening first ask "confirm it is you" (accounts.reauth: 403 confirmation_required)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 
 from ninja import Field, Query, Router, Schema, Status
 
+from resmon.accounts import reauth
 from resmon.agencies import selectors as agency_selectors
 from resmon.agencies.api import AgencyRef, agency_ref
 from resmon.catalogue import selectors_periods
@@ -338,10 +340,12 @@ def approve_report(request, report_id: PathId, payload: VersionIn, idempotency_k
     "/reports/{report_id}/accept",
     response=ReportStepOut,
     summary="Accept a sent report (the accepting level); its progress is applied to the tasks",
+    openapi_extra=reauth.documented(),
 )
 def accept_report(request, report_id: PathId, payload: VersionIn, idempotency_key: IdempotencyKey = ""):
     user = request.auth
-    report = selectors.get_report(user, report_id)
+    report = selectors.get_report(user, report_id)  # out of scope: 404 first
+    reauth.require_confirmation(request)
     report = report_services.accept_report(
         user, report, expected_version=payload.version, idempotency_key=idempotency_key
     )
@@ -366,10 +370,12 @@ def return_report(request, report_id: PathId, payload: ReasonIn, idempotency_key
     "/reports/{report_id}/reopen",
     response=ReportStepOut,
     summary="Reopen an accepted report with a reason (the accepting level); it goes back as returned",
+    openapi_extra=reauth.documented(),
 )
 def reopen_report(request, report_id: PathId, payload: ReasonIn, idempotency_key: IdempotencyKey = ""):
     user = request.auth
-    report = selectors.get_report(user, report_id)
+    report = selectors.get_report(user, report_id)  # out of scope: 404 first
+    reauth.require_confirmation(request)
     report = report_services.reopen_report(
         user, report, reason=payload.reason, expected_version=payload.version, idempotency_key=idempotency_key
     )

@@ -56,7 +56,7 @@ def clean_text(
 ) -> str:
     text, error = text_error(value, missing=missing, minimum=minimum, maximum=maximum)
     if error:
-        raise ValidationFailed(error, field=field)
+        raise ValidationFailed(error, field=field, code=classified.code_of({field: [error]}))
     return text
 
 

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from resmon.agencies.models import Agency
 from resmon.audit.services import record, snapshot
-from resmon.core import clock
+from resmon.core import classified, clock
 from resmon.core.access import Role, visible_to
 from resmon.core.errors import Conflict, PermissionRefused, ValidationFailed
 from resmon.core.models import check_version
@@ -254,7 +254,7 @@ def issue_directive(
         errors["due_date"] = [error]
     if errors:
         first = next(iter(errors.values()))[0]
-        raise ValidationFailed(first, errors=errors)
+        raise ValidationFailed(first, errors=errors, code=classified.code_of(errors))
     assert due is not None
     directive = Directive.objects.create(
         issued_by=actor,

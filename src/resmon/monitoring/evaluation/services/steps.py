@@ -90,6 +90,7 @@ class _Errors:
                 _("Correct the fields marked and send again; nothing was saved."),
                 field=first_field if len(self.errors) == 1 else None,
                 errors=self.errors,
+                code=classified.code_of(self.errors),
             )
 
 

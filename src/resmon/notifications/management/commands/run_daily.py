@@ -14,7 +14,7 @@ log = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
-    help = "Run the daily jobs (forecasts, alerts, reminders, period documents, digests)."
+    help = "Run the daily jobs (forecasts, alerts, reminders, period documents, digests, sign-in history)."
 
     def add_arguments(self, parser):
         parser.add_argument(

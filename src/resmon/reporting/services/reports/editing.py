@@ -330,7 +330,9 @@ def save_report(
 
     if errors:
         raise ValidationFailed(
-            _("Some entries need correcting; nothing was saved."), code="invalid_report", errors=errors
+            _("Some entries need correcting; nothing was saved."),
+            code=classified.code_of(errors) or "invalid_report",
+            errors=errors,
         )
     if not report_changes and not line_changes:
         return report
