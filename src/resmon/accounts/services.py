@@ -159,7 +159,10 @@ def check_fields(actor: User, *, full_name: str, agency: Agency | None, role: st
 def _raise_if(errors: dict[str, str]) -> None:
     if errors:
         first = next(iter(errors.values()))
-        raise ValidationFailed(first, field=next(iter(errors)), errors={k: [v] for k, v in errors.items()})
+        listed = {k: [v] for k, v in errors.items()}
+        raise ValidationFailed(
+            first, field=next(iter(errors)), errors=listed, code=classified.code_of(listed)
+        )
 
 
 def _require_admin(actor: User) -> None:
