@@ -4,10 +4,13 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.core.cache import caches
+from django.db import OperationalError, connection
+from django.test import Client
 from django.urls import reverse
 
 from resmon.accounts.models import ApiToken, hash_token
-from resmon.accounts.tokens import authenticate_token, create_token, list_tokens, revoke_token
+from resmon.accounts.tokens import CACHE, authenticate_token, create_token, list_tokens, revoke_token
 from resmon.audit.models import AuditEntry
 from resmon.core import clock
 from resmon.core.errors import Conflict, NotFound, ValidationFailed
@@ -47,6 +50,32 @@ def test_authenticate_token(world):
     assert authenticate_token(raw + "x") is None
     assert authenticate_token("") is None
     assert authenticate_token("Bearer " + raw) is None
+
+
+def refusing_token_stamps(message: str):
+    """The database answers ``message`` to the write of a token's last use (and only to it)."""
+
+    def wrapper(execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith("UPDATE") and ApiToken._meta.db_table in sql:
+            raise OperationalError(message)
+        return execute(sql, params, many, context)
+
+    return connection.execute_wrapper(wrapper)
+
+
+def test_a_full_database_disk_does_not_stop_a_token_from_reading(world):
+    """The last-use stamp cannot be written: the read answers all the same (the stamp waits);
+    any other database error is not hidden."""
+    user = world.users["hni_officer"]
+    _token, raw = create_token(user, "a")
+    client = Client(headers={"Authorization": f"Bearer {raw}"})
+    with refusing_token_stamps("could not extend file: No space left on device"):
+        response = client.get("/api/v1/me")
+    assert response.status_code == 200 and response.json()["username"] == user.username
+    assert ApiToken.objects.get(key_hash=hash_token(raw)).last_used_at is None
+    caches[CACHE].clear()  # the token as read again from the database: its stamp is due
+    with refusing_token_stamps("deadlock detected"), pytest.raises(OperationalError):
+        authenticate_token(raw)
 
 
 def test_revoked_expired_and_inactive_tokens_are_refused(world):

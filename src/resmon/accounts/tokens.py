@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -21,6 +21,7 @@ from resmon.audit import selectors as audit
 from resmon.audit.services import record
 from resmon.core import clock
 from resmon.core.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
+from resmon.core.storage import is_storage_full
 
 from .models import ApiToken, User, hash_token
 
@@ -134,11 +135,22 @@ def token_for(raw: str | None) -> ApiToken | None:
     if not token.user.is_active:
         return None
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_GRANULARITY:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        _stamp(token, now)
         token.last_used_at, keep = now, True
     if keep:
         store.set(name, token, KEEP_SECONDS)
     return token
+
+
+def _stamp(token: ApiToken, now: dt.datetime) -> None:
+    """Write when the token was last used; on a full database disk the request goes on without it
+    (reads still answer; a write then answers 507 on its own)."""
+    try:
+        with transaction.atomic():
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    except DatabaseError as exc:
+        if not is_storage_full(exc):
+            raise
 
 
 def authenticate_token(raw: str | None) -> User | None:
