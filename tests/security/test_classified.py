@@ -294,6 +294,7 @@ def test_a_programme_file_stamped_above_the_table_is_refused(world):
     with pytest.raises(excel.ImportRejected) as info:
         excel.import_program(world.users["hni_officer"], program, to_bytes(wb))
     assert [e.message for e in info.value.report] == [str(classified.FILE_MESSAGE)]
+    assert info.value.code == "classified"
     assert (audit_count(), Task.objects.count()) == before
 
 
@@ -305,7 +306,12 @@ def test_a_marked_cell_of_a_programme_file_is_refused_by_row_and_column(world):
         excel.import_program(world.users["hni_officer"], program, to_bytes(wb))
     (problem,) = info.value.report
     assert problem.row == row and TEXT in problem.message
+    assert info.value.code == "classified"  # the mark is the only fault
     assert Task.objects.get(pk=world.tasks["hni_so"].pk).description == ""
+    set_cell(wb, "1.1", "weight", "nặng")
+    with pytest.raises(excel.ImportRejected) as info:
+        excel.import_program(world.users["hni_officer"], program, to_bytes(wb))
+    assert len(info.value.report) == 2 and info.value.code == "import_rejected"
 
 
 def account_file(first_row, rows):

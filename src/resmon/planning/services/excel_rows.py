@@ -61,7 +61,11 @@ class ImportRejected(ValidationFailed):
             "The file was not imported: %(n)d problems were found. Nothing was saved.",
             len(report),
         ) % {"n": len(report)}
-        super().__init__(message, extra={"errors": [e.as_dict() for e in report]})
+        super().__init__(
+            message,
+            code=classified.code_of({"file": [e.message for e in report]}),  # marks alone: "classified"
+            extra={"errors": [e.as_dict() for e in report]},
+        )
         self.report = report
 
 

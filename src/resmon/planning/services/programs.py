@@ -65,12 +65,17 @@ def check_number(number: str, *, agency: Any, doc_type: str, field: str = "numbe
     return number
 
 
-def _text(value: Any, field: str, message: str, max_length: int) -> str:
+def _required(value: Any, field: str, message: str, max_length: int) -> str:
     text = (value or "").replace("\x00", "").strip()
     if not text:
         raise ValidationFailed(message, field=field)
     if len(text) > max_length:
         raise ValidationFailed(_("Enter at most %(n)s characters.") % {"n": max_length}, field=field)
+    return text
+
+
+def _text(value: Any, field: str, message: str, max_length: int) -> str:
+    text = _required(value, field, message, max_length)
     classified.refuse_marked(**{field: text})
     return text
 
@@ -122,13 +127,13 @@ def create_program(
     """A draft programme of ``agency`` for ``resolution``."""
     draft = ActionProgram(resolution=resolution, agency=agency)
     _check_change(actor, draft)
-    data = _validate({"doc_type": doc_type, "number": number, "title": title, "signer": signer}, agency)
     if ActionProgram.objects.filter(resolution=resolution, agency=agency).exists():
         raise Conflict(
             _("%(agency)s already has a programme for resolution %(resolution)s.")
             % {"agency": agency.name, "resolution": resolution.number},
             field="agency",
         )
+    data = _validate({"doc_type": doc_type, "number": number, "title": title, "signer": signer}, agency)
     for name, value in data.items():
         setattr(draft, name, value)
     draft.updated_by_name = actor.get_username()
@@ -209,7 +214,7 @@ def issue_program(
         raise ValidationFailed(_("This programme has already been issued."), code="program_issued")
     number = check_number(number, agency=program.agency, doc_type=program.doc_type)
     issued_on = _date_not_future(issued_on, "issued_on")
-    signer = _text(signer, "signer", _("Name the person who signs the programme."), 150)
+    signer = _required(signer, "signer", _("Name the person who signs the programme."), 150)
     if not program.tasks.exists():
         raise ValidationFailed(_("Add the programme's tasks before issuing it."))
     summary, _open = program_flags(program)
@@ -235,6 +240,8 @@ def issue_program(
             )
     elif override_reason:
         override_reason = ""
+    # judged once the programme could be issued: a refusal for anything else reads the same
+    classified.refuse_marked(signer=signer, override_reason=override_reason)
     before = snapshot(program)
     program.number = number
     program.issued_on = issued_on
